@@ -1,0 +1,90 @@
+// telemetry-engine: wires the producer and writer threads to one ring and reports on them.
+//
+//   main thread ── starts ──▶ writer (opens CSV, finds last seq) ── ready(lastSeq) ──▶ starts producer(seq+1)
+//   SIGINT/SIGTERM ─▶ ring.close() ─▶ producer stops ─▶ writer drains, fsyncs ─▶ done ─▶ final line, exit 0
+import { Worker } from 'node:worker_threads';
+import { WorkerFailedError } from '../../common/errors.js';
+import { log } from '../../common/log.js';
+import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
+import { fail, loadConfigOrExit } from '../../common/start-app.js';
+import { Ring } from './ring.js';
+import { createStats, Stat, type WorkerData, type WorkerMessage, type WorkerName } from './worker-protocol.js';
+
+const APP = 'telemetry-engine';
+const { config, file } = await loadConfigOrExit(APP);
+const { engine } = config;
+const ring = Ring.create(engine.queue.capacity);
+const statsBuffer = createStats();
+const stats = new Float64Array(statsBuffer);
+const workers = new Map<WorkerName, Worker>();
+const done = new Set<WorkerName>();
+
+function startWorker(name: WorkerName, startSeq: number): Promise<number> {
+  const data: WorkerData = { config, ring: ring.buffer, stats: statsBuffer, startSeq };
+  const worker = new Worker(new URL(`./${name}-worker.js`, import.meta.url), { workerData: data });
+  workers.set(name, worker);
+  return new Promise((resolve) => {
+    worker.on('message', (m: WorkerMessage) => {
+      if (m.type === 'ready') resolve(m.lastSeq);
+      else if (m.type === 'log') log[m.level](m.message, m.fields);
+      else if (m.type === 'fatal') fail(APP, new WorkerFailedError(m.worker, m.message));
+      else if (m.type === 'done') finished(m.worker);
+    });
+    worker.on('error', (err) => fail(APP, new WorkerFailedError(name, err.stack ?? err.message)));
+    worker.on('exit', (code) => {
+      if (!done.has(name)) fail(APP, new WorkerFailedError(name, `exited unexpectedly with code ${code}`));
+    });
+  });
+}
+
+function counts(): Record<string, number> {
+  return {
+    produced: stats[Stat.produced]!,
+    written: stats[Stat.written]!,
+    dropped: stats[Stat.dropped]!,
+    depth: ring.depth,
+    skippedTicks: stats[Stat.skippedTicks]!,
+    blockedMs: Math.round(stats[Stat.blockedMs]!),
+    rotations: stats[Stat.rotations]!,
+    writeErrors: stats[Stat.writeErrors]!,
+    lastSeq: stats[Stat.lastSeq]!,
+  };
+}
+
+function finished(name: WorkerName): void {
+  done.add(name);
+  if (name !== 'writer') return;
+  const c = counts();
+  log.info('engine stopped cleanly', { ...c, balanced: c.produced === c.written + c.dropped });
+  process.exit(0);
+}
+
+const lastSeq = await startWorker('writer', 0);
+await startWorker('producer', lastSeq + 1);
+signalReady();
+log.info('engine started', { config: file ?? 'defaults', source: engine.source, intervalMs: engine.intervalMs, csv: `${config.data.dir}/telemetry.csv`, nextSeq: lastSeq + 1 });
+
+let last = { at: Date.now(), written: 0 };
+let rate = 0;
+const statsTimer = setInterval(() => {
+  const now = Date.now();
+  const c = counts();
+  rate = Math.round(((c.written - last.written) * 1000) / Math.max(1, now - last.at));
+  last = { at: now, written: c.written };
+  log.info('engine stats', { rowsPerSec: rate, ...c });
+}, engine.statsEveryMs);
+publishMetrics({
+  'rows/s': () => rate,
+  written: () => stats[Stat.written]!,
+  'queue depth': () => ring.depth,
+  dropped: () => stats[Stat.dropped]!,
+  'skipped ticks': () => stats[Stat.skippedTicks]!,
+  'blocked ms': () => Math.round(stats[Stat.blockedMs]!),
+});
+
+onShutdown((signal) => {
+  log.info('engine stopping: draining the queue', { signal, depth: ring.depth });
+  clearInterval(statsTimer);
+  ring.close();
+  workers.get('producer')?.postMessage({ type: 'stop' });
+});

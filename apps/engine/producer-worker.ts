@@ -1,0 +1,63 @@
+// Producer thread: samples on a drift-free schedule (or as fast as the queue allows) and pushes
+// into the ring. Stops on `stop`, when the ring is closed, or after `engine.limit` samples.
+import { parentPort, workerData } from 'node:worker_threads';
+import { Push, Ring } from './ring.js';
+import { planTick } from './schedule.js';
+import { createSource } from './sources.js';
+import { Stat, type MainMessage, type WorkerData, type WorkerMessage } from './worker-protocol.js';
+
+const data = workerData as WorkerData;
+const { intervalMs, limit, queue } = data.config.engine;
+const ring = Ring.attach(data.ring);
+const stats = new Float64Array(data.stats);
+const sample = createSource(data.config.engine);
+const block = queue.whenFull === 'block';
+let seq = data.startSeq;
+let timer: NodeJS.Timeout | undefined;
+
+const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+
+/** Takes one sample and queues it; false when production is over. */
+function produceOne(): boolean {
+  const { cpu, ram } = sample();
+  const result = ring.push(Date.now(), cpu, ram, seq, block);
+  if (result === Push.Closed) return false;
+  seq++;
+  stats[Stat.produced]++;
+  if (result === Push.Full) stats[Stat.dropped]++;
+  stats[Stat.blockedMs] = ring.blockedMs;
+  return limit === 0 || stats[Stat.produced]! < limit;
+}
+
+function finish(): void {
+  if (timer) clearTimeout(timer);
+  // At the limit the producer ends the stream; the writer drains and reports done.
+  ring.close();
+  post({ type: 'done', worker: 'producer' });
+  parentPort!.close();
+}
+
+function runBurst(): void {
+  while (produceOne());
+  finish();
+}
+
+function runScheduled(): void {
+  const start = Date.now();
+  let k = 0;
+  const tick = (): void => {
+    const plan = planTick(start, intervalMs, k, Date.now());
+    stats[Stat.skippedTicks]! += plan.skipped;
+    k = plan.k + 1;
+    if (!produceOne()) return finish();
+    timer = setTimeout(tick, plan.delay);
+  };
+  tick();
+}
+
+parentPort!.on('message', (m: MainMessage) => {
+  if (m.type === 'stop') finish();
+});
+post({ type: 'ready', worker: 'producer', lastSeq: seq - 1 });
+if (intervalMs === 0) setImmediate(runBurst);
+else runScheduled();

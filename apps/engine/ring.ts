@@ -1,0 +1,113 @@
+// A bounded single-producer/single-consumer queue of samples over a SharedArrayBuffer.
+//
+//   producer thread                      SharedArrayBuffer                        writer thread
+//   push(ts, cpu, ram, seq) ──▶ [ ctl: Int32 W = count | CLOSED, capacity ][ slots: Float64 × 4 × cap ] ──▶ popBatch(out)
+//   waits on W while count = cap                                             waits on W while count = 0
+//
+// W is the one word both sides wait on and notify (Atomics as a condition variable for "not full"
+// and "not empty"); close() sets a bit in W, so it wakes every waiter and no waiter can miss it.
+// head is known only to the producer, tail only to the consumer.
+
+const W = 0;
+const CAPACITY = 1;
+const CTL_BYTES = 8;
+const CLOSED = 1 << 30;
+const COUNT = CLOSED - 1;
+export const FIELDS = 4; // timestamp, cpu, ram, seq
+
+export const enum Push {
+  Ok = 0,
+  Full = 1,
+  Closed = 2,
+}
+
+export class Ring {
+  readonly buffer: SharedArrayBuffer;
+  readonly capacity: number;
+  /** Milliseconds the producer spent waiting for room (block policy). */
+  blockedMs = 0;
+  private readonly ctl: Int32Array;
+  private readonly slots: Float64Array;
+  private head = 0;
+  private tail = 0;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    this.buffer = buffer;
+    this.ctl = new Int32Array(buffer, 0, 2);
+    this.capacity = this.ctl[CAPACITY] as number;
+    this.slots = new Float64Array(buffer, CTL_BYTES, this.capacity * FIELDS);
+  }
+
+  static create(capacity: number): Ring {
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > COUNT) throw new RangeError(`ring capacity must be 1..${COUNT}`);
+    const buffer = new SharedArrayBuffer(CTL_BYTES + capacity * FIELDS * 8);
+    new Int32Array(buffer, 0, 2)[CAPACITY] = capacity;
+    return new Ring(buffer);
+  }
+
+  /** The same queue seen from another thread. */
+  static attach(buffer: SharedArrayBuffer): Ring {
+    return new Ring(buffer);
+  }
+
+  /** Producer side. With `block`, waits while full; otherwise returns Push.Full at once. */
+  push(timestamp: number, cpu: number, ram: number, seq: number, block: boolean): Push {
+    let w = Atomics.load(this.ctl, W);
+    if ((w & COUNT) === this.capacity && (w & CLOSED) === 0) {
+      if (!block) return Push.Full;
+      const start = performance.now();
+      while ((w & COUNT) === this.capacity && (w & CLOSED) === 0) {
+        Atomics.wait(this.ctl, W, w);
+        w = Atomics.load(this.ctl, W);
+      }
+      this.blockedMs += performance.now() - start;
+    }
+    if (w & CLOSED) return Push.Closed;
+    const at = this.head * FIELDS;
+    this.slots[at] = timestamp;
+    this.slots[at + 1] = cpu;
+    this.slots[at + 2] = ram;
+    this.slots[at + 3] = seq;
+    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    const before = Atomics.add(this.ctl, W, 1);
+    if ((before & COUNT) === 0) Atomics.notify(this.ctl, W, 1);
+    return Push.Ok;
+  }
+
+  /**
+   * Consumer side: copies up to `max` records into `out` (FIELDS numbers each) and returns how
+   * many; waits up to `timeoutMs` while empty (0 on timeout); -1 once closed and drained.
+   */
+  popBatch(out: Float64Array, max: number, timeoutMs = Infinity): number {
+    let w = Atomics.load(this.ctl, W);
+    if ((w & COUNT) === 0) {
+      if (w & CLOSED) return -1;
+      if (timeoutMs <= 0) return 0;
+      Atomics.wait(this.ctl, W, w, timeoutMs);
+      w = Atomics.load(this.ctl, W);
+      if ((w & COUNT) === 0) return w & CLOSED ? -1 : 0;
+    }
+    const n = Math.min(w & COUNT, max, out.length / FIELDS);
+    const first = Math.min(n, this.capacity - this.tail);
+    out.set(this.slots.subarray(this.tail * FIELDS, (this.tail + first) * FIELDS), 0);
+    if (first < n) out.set(this.slots.subarray(0, (n - first) * FIELDS), first * FIELDS);
+    this.tail = (this.tail + n) % this.capacity;
+    const before = Atomics.sub(this.ctl, W, n);
+    if ((before & COUNT) === this.capacity) Atomics.notify(this.ctl, W, 1);
+    return n;
+  }
+
+  /** Refuses further pushes and wakes every waiter; the consumer still drains what is queued. */
+  close(): void {
+    Atomics.or(this.ctl, W, CLOSED);
+    Atomics.notify(this.ctl, W);
+  }
+
+  get depth(): number {
+    return Atomics.load(this.ctl, W) & COUNT;
+  }
+
+  get closed(): boolean {
+    return (Atomics.load(this.ctl, W) & CLOSED) !== 0;
+  }
+}

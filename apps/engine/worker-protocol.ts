@@ -1,0 +1,40 @@
+// Everything the engine's threads say to each other, declared in one place.
+import type { Config } from '../../common/config.js';
+import type { Fields } from '../../common/log.js';
+
+export type WorkerName = 'producer' | 'writer';
+
+export type WorkerMessage =
+  | { type: 'ready'; worker: WorkerName; lastSeq: number }
+  | { type: 'log'; level: 'info' | 'warn' | 'error'; message: string; fields?: Fields }
+  | { type: 'done'; worker: WorkerName }
+  | { type: 'fatal'; worker: WorkerName; message: string };
+
+export type MainMessage = { type: 'stop' };
+
+export interface WorkerData {
+  config: Config;
+  ring: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  /** Producer only: the seq of its first sample. */
+  startSeq: number;
+}
+
+/** Counters shared by the threads: each slot has exactly one writing thread. */
+export const Stat = {
+  produced: 0,
+  dropped: 1,
+  skippedTicks: 2,
+  blockedMs: 3,
+  written: 4,
+  bytes: 5,
+  rotations: 6,
+  writeErrors: 7,
+  lastSeq: 8,
+} as const;
+
+export const STAT_SLOTS = 9;
+
+export function createStats(): SharedArrayBuffer {
+  return new SharedArrayBuffer(STAT_SLOTS * 8);
+}

@@ -1,0 +1,70 @@
+// Writer thread: drains the ring in batches into the CSV sink. A failed write (EACCES, ENOSPC, …)
+// is logged, retried with backoff, and never leaves a half line; meanwhile the ring fills and the
+// producer applies the queue's full policy.
+import { parentPort, workerData } from 'node:worker_threads';
+import { describeCause } from '../../common/errors.js';
+import { encodeRow, MAX_ROW_BYTES } from '../../common/csv-format.js';
+import { CsvFileSink } from './csv-file-sink.js';
+import { FIELDS, Ring } from './ring.js';
+import { Stat, type WorkerData, type WorkerMessage } from './worker-protocol.js';
+
+const data = workerData as WorkerData;
+const { engine } = data.config;
+const ring = Ring.attach(data.ring);
+const stats = new Float64Array(data.stats);
+const sink = new CsvFileSink({ dir: data.config.data.dir, maxBytes: engine.rotate.maxBytes, keep: engine.rotate.keep });
+const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Runs `step` until it succeeds, logging the first failure and the recovery, backing off up to 10 s. */
+function retry<T>(what: string, step: () => T): T {
+  let delay = 100;
+  let failedAt = 0;
+  for (;;) {
+    try {
+      const result = step();
+      if (failedAt) post({ type: 'log', level: 'info', message: `${what} works again`, fields: { path: sink.path, afterMs: Date.now() - failedAt } });
+      return result;
+    } catch (err) {
+      stats[Stat.writeErrors]++;
+      if (!failedAt) {
+        failedAt = Date.now();
+        post({ type: 'log', level: 'error', message: `${what} failed, retrying with backoff; samples wait in the queue`, fields: { path: sink.path, error: describeCause(err) } });
+      }
+      Atomics.wait(pause, 0, 0, delay);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+}
+
+const opened = retry('opening the CSV file', () => sink.open());
+if (opened.cutBytes > 0) post({ type: 'log', level: 'warn', message: 'cut a torn last line left by an interrupted write', fields: { path: sink.path, bytes: opened.cutBytes } });
+if (opened.rotatedForeign) post({ type: 'log', level: 'warn', message: 'existing CSV had another header; rotated it away', fields: { path: sink.path } });
+stats[Stat.lastSeq] = opened.lastSeq;
+post({ type: 'ready', worker: 'writer', lastSeq: opened.lastSeq });
+
+const batchRecords = Math.min(engine.queue.capacity, 8192);
+const batch = new Float64Array(batchRecords * FIELDS);
+const bytes = Buffer.allocUnsafe(batchRecords * MAX_ROW_BYTES);
+let lastSync = Date.now();
+for (;;) {
+  const wait = sink.needsSync ? Math.max(0, lastSync + engine.fsyncMs - Date.now()) : Infinity;
+  const n = ring.popBatch(batch, batch.length / FIELDS, wait);
+  if (n < 0) break;
+  if (n > 0) {
+    let end = 0;
+    for (let i = 0; i < n * FIELDS; i += FIELDS) end = encodeRow(bytes, end, batch[i]!, batch[i + 1]!, batch[i + 2]!, batch[i + 3]!);
+    const lines = bytes.subarray(0, end);
+    retry('writing the CSV file', () => sink.append(lines));
+    stats[Stat.written]! += n;
+    stats[Stat.bytes]! += end;
+    stats[Stat.rotations] = sink.rotations;
+    stats[Stat.lastSeq] = batch[(n - 1) * FIELDS + 3]!;
+  }
+  if (sink.needsSync && Date.now() - lastSync >= engine.fsyncMs) {
+    retry('syncing the CSV file', () => sink.sync());
+    lastSync = Date.now();
+  }
+}
+retry('closing the CSV file', () => sink.close());
+post({ type: 'done', worker: 'writer' });

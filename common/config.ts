@@ -1,0 +1,125 @@
+// Configuration: found with cosmiconfig (module `telemetry`), then config/telemetry.yaml;
+// TELEMETRY_CONFIG names a file outright. Validated by ajv against config/telemetry.schema.json,
+// which also supplies every default.
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { cosmiconfig, type Loader } from 'cosmiconfig';
+import { ConfigInvalidError, describeCause } from './errors.js';
+import { ajvProblems, parseYamlSource, type YamlSource } from './yaml-source.js';
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export interface Config {
+  data: { dir: string };
+  engine: {
+    source: 'synthetic' | 'system';
+    seed: number;
+    intervalMs: number;
+    limit: number;
+    queue: { capacity: number; whenFull: 'block' | 'drop' };
+    rotate: { maxBytes: number; keep: number };
+    fsyncMs: number;
+    statsEveryMs: number;
+  };
+  analytics: {
+    rules: string;
+    windowMs: number;
+    summaryEveryMs: number;
+    checkpointMs: number;
+    pollMs: number;
+    maxLineBytes: number;
+  };
+  email: {
+    smtpUrl: string;
+    from: string;
+    to: string;
+    digestMs: number;
+    minSeverity: Severity;
+    timeoutMs: number;
+    maxAgeMs: number;
+  };
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file the settings came from, or null when only defaults apply. */
+  file: string | null;
+}
+
+/** The repository root (holds config/, rules.yaml, ecosystem.config.js), from dist/common/. */
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export function readSchema(name: string): object {
+  return JSON.parse(readFileSync(join(projectRoot, 'config', name), 'utf8')) as object;
+}
+
+const SEARCH_PLACES = [
+  'package.json',
+  ...['', '.json', '.yaml', '.yml', '.js', '.cjs', '.mjs'].map((ext) => `.telemetryrc${ext}`),
+  ...['.js', '.cjs', '.mjs', '.json', '.yaml', '.yml'].map((ext) => `telemetry.config${ext}`),
+];
+
+let validateConfig: ReturnType<Ajv['compile']> | undefined;
+
+/** Validates raw settings, fills defaults in place, and returns every problem at once. */
+export function checkConfig(raw: unknown, file: string, src?: YamlSource, prefix: string[] = []): Config {
+  validateConfig ??= new Ajv({ allErrors: true, useDefaults: true }).compile(readSchema('telemetry.schema.json'));
+  const value = raw ?? {};
+  if (!validateConfig(value)) {
+    throw new ConfigInvalidError(ajvProblems(validateConfig.errors ?? [], src, file, prefix));
+  }
+  return value as unknown as Config;
+}
+
+function readSource(file: string): YamlSource {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigInvalidError([{ file, message: `cannot read: ${describeCause(err)}` }]);
+  }
+  const src = parseYamlSource(file, text);
+  if (src.problems.length > 0) throw new ConfigInvalidError(src.problems);
+  return src;
+}
+
+/** Loads, validates and resolves the configuration; throws ConfigInvalidError with every problem. */
+export async function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): Promise<LoadedConfig> {
+  const sources = new Map<string, YamlSource>();
+  const loadData: Loader = (file) => {
+    const src = readSource(file);
+    sources.set(file, src);
+    return src.value;
+  };
+  const explorer = cosmiconfig('telemetry', {
+    searchStrategy: 'none',
+    searchPlaces: SEARCH_PLACES,
+    loaders: { '.yaml': loadData, '.yml': loadData, '.json': loadData, noExt: loadData },
+  });
+  let found: { filepath: string; config: unknown } | null;
+  const named = env.TELEMETRY_CONFIG;
+  try {
+    if (named) {
+      found = await explorer.load(resolve(cwd, named));
+    } else {
+      found = await explorer.search(cwd);
+      const fallback = join(cwd, 'config', 'telemetry.yaml');
+      if (!found) found = await explorer.load(fallback).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+    }
+  } catch (err) {
+    if (err instanceof ConfigInvalidError) throw err;
+    const file = named ? resolve(cwd, named) : cwd;
+    throw new ConfigInvalidError([{ file, message: `cannot load: ${describeCause(err)}` }]);
+  }
+  const file = found?.filepath ?? null;
+  const prefix = file && basename(file) === 'package.json' ? ['telemetry'] : [];
+  const config = checkConfig(found?.config ?? {}, file ?? '(defaults)', file ? sources.get(file) : undefined, prefix);
+  config.data.dir = resolve(cwd, config.data.dir);
+  config.analytics.rules = resolve(cwd, config.analytics.rules);
+  config.email.smtpUrl = env.TELEMETRY_SMTP_URL ?? config.email.smtpUrl;
+  config.email.from = env.TELEMETRY_EMAIL_FROM ?? config.email.from;
+  config.email.to = env.TELEMETRY_EMAIL_TO ?? config.email.to;
+  return { config, file };
+}

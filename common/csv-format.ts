@@ -1,0 +1,68 @@
+// The CSV contract (see SPEC): header `timestamp,cpu,ram,seq`, `\n` line ends, two decimals.
+import { stringify } from 'csv-stringify/sync';
+
+export const COLUMNS = ['timestamp', 'cpu', 'ram', 'seq'] as const;
+
+/** The header line, written by csv-stringify, the formatter of record. */
+export const HEADER_LINE = stringify([COLUMNS as unknown as string[]], { record_delimiter: 'unix' });
+
+/** The formatter of record for one sample (slow; the reference for formatRow). */
+export function stringifyRow(timestamp: number, cpu: number, ram: number, seq: number): string {
+  return stringify([[String(timestamp), cpu.toFixed(2), ram.toFixed(2), String(seq)]], { record_delimiter: 'unix' });
+}
+
+/** The hot path: byte-identical to stringifyRow (a differential test holds it to that). */
+export function formatRow(timestamp: number, cpu: number, ram: number, seq: number): string {
+  return `${timestamp},${cpu.toFixed(2)},${ram.toFixed(2)},${seq}\n`;
+}
+
+/** Percent rounded to the two decimals the file carries. */
+export function roundPercent(value: number): number {
+  return Math.round(Math.min(100, Math.max(0, value)) * 100) / 100;
+}
+
+/** Longest line encodeRow can produce, in bytes. */
+export const MAX_ROW_BYTES = 64;
+
+function writeUint(buf: Uint8Array, pos: number, value: number): number {
+  let end = pos + 1;
+  for (let x = value; x >= 10; x = Math.floor(x / 10)) end++;
+  let x = value;
+  for (let i = end - 1; i >= pos; i--) {
+    const q = Math.floor(x / 10);
+    buf[i] = 48 + (x - q * 10);
+    x = q;
+  }
+  return end;
+}
+
+function writeHundredths(buf: Uint8Array, pos: number, hundredths: number): number {
+  const whole = Math.floor(hundredths / 100);
+  const frac = hundredths - whole * 100;
+  pos = writeUint(buf, pos, whole);
+  buf[pos] = 46;
+  buf[pos + 1] = 48 + Math.floor(frac / 10);
+  buf[pos + 2] = 48 + (frac % 10);
+  return pos + 3;
+}
+
+/**
+ * The writer's hot path: formatRow's bytes written straight into `buf` at `pos`, returning the
+ * end. Values that are not plain two-decimal percents and safe integers go through formatRow.
+ */
+export function encodeRow(buf: Buffer, pos: number, timestamp: number, cpu: number, ram: number, seq: number): number {
+  const c = Math.round(cpu * 100);
+  const r = Math.round(ram * 100);
+  if (c / 100 !== cpu || r / 100 !== ram || c < 0 || c > 10000 || r < 0 || r > 10000 || !Number.isSafeInteger(timestamp) || timestamp < 0 || !Number.isSafeInteger(seq) || seq < 0) {
+    return pos + buf.write(formatRow(timestamp, cpu, ram, seq), pos, 'latin1');
+  }
+  pos = writeUint(buf, pos, timestamp);
+  buf[pos++] = 44;
+  pos = writeHundredths(buf, pos, c);
+  buf[pos++] = 44;
+  pos = writeHundredths(buf, pos, r);
+  buf[pos++] = 44;
+  pos = writeUint(buf, pos, seq);
+  buf[pos] = 10;
+  return pos + 1;
+}

@@ -1,0 +1,85 @@
+// One error catalogue: callers match on `code`, never on message text (listed in README).
+
+/** A place in an input file, for messages of the form `file:line:col: message`. */
+export interface Problem {
+  file: string;
+  line?: number;
+  col?: number;
+  message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  const where = p.line === undefined ? p.file : `${p.file}:${p.line}:${p.col ?? 1}`;
+  return `${where}: ${p.message}`;
+}
+
+export class TelemetryError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An input file with one or more located problems; the message lists them all. */
+class ProblemsError extends TelemetryError {
+  readonly problems: Problem[];
+  constructor(code: string, problems: Problem[]) {
+    super(code, problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+  }
+}
+
+export class ConfigInvalidError extends ProblemsError {
+  constructor(problems: Problem[]) {
+    super('TELEMETRY_CONFIG_INVALID', problems);
+  }
+}
+
+export class RulesInvalidError extends ProblemsError {
+  constructor(problems: Problem[]) {
+    super('TELEMETRY_RULES_INVALID', problems);
+  }
+}
+
+export class UsageError extends TelemetryError {
+  constructor(message: string) {
+    super('TELEMETRY_USAGE', message);
+  }
+}
+
+export class FileUnreadableError extends TelemetryError {
+  constructor(file: string, cause: unknown) {
+    super('TELEMETRY_FILE_UNREADABLE', `${file}: cannot read: ${describeCause(cause)}`, { cause });
+  }
+}
+
+export class WorkerFailedError extends TelemetryError {
+  constructor(worker: string, message: string) {
+    super('TELEMETRY_WORKER_FAILED', `${worker} worker failed: ${message}`);
+  }
+}
+
+export class EmailConfigInvalidError extends TelemetryError {
+  constructor(message: string) {
+    super('TELEMETRY_EMAIL_CONFIG_INVALID', message);
+  }
+}
+
+export class EmailSendError extends TelemetryError {
+  /** dns | refused | tls | auth | timeout | rejected | other */
+  readonly kind: string;
+  constructor(kind: string, message: string, cause: unknown) {
+    super('TELEMETRY_EMAIL_SEND_FAILED', message, { cause });
+    this.kind = kind;
+  }
+}
+
+export function describeCause(cause: unknown): string {
+  if (cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    return code && !cause.message.includes(code) ? `${code} ${cause.message}` : cause.message;
+  }
+  return String(cause);
+}

@@ -1,0 +1,99 @@
+// YAML (and JSON, a subset of it) parsed with positions, and ajv errors mapped back to file:line:col.
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import type { Problem } from './errors.js';
+
+export interface YamlSource {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  value: unknown;
+  problems: Problem[];
+}
+
+/** Parses text; syntax errors, duplicate keys and alias bombs become problems, never throws. */
+export function parseYamlSource(file: string, text: string): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  const problems: Problem[] = doc.errors.map((e) => ({
+    file,
+    line: e.linePos?.[0].line,
+    col: e.linePos?.[0].col,
+    message: e.message.split('\n')[0] ?? e.message,
+  }));
+  let value: unknown = null;
+  if (problems.length === 0) {
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      problems.push({ file, line: 1, col: 1, message: (err as Error).message });
+    }
+  }
+  return { file, doc, lines, value, problems };
+}
+
+/** Line and column of the node at `path`, or of the nearest parent that exists. */
+export function locate(src: YamlSource, path: (string | number)[], keyOf?: string): { line: number; col: number } {
+  let node: unknown = src.doc.contents;
+  let offset = (node as Node | null)?.range?.[0] ?? 0;
+  const steps: [string | number, boolean][] = path.map((s) => [s, false]);
+  if (keyOf !== undefined) steps.push([keyOf, true]);
+  for (const [segment, wantKey] of steps) {
+    const next = findChild(node, segment, wantKey);
+    if (next === undefined) break;
+    node = next.node;
+    offset = next.offset;
+  }
+  const pos = src.lines.linePos(offset);
+  return { line: pos.line, col: pos.col };
+}
+
+function findChild(node: unknown, segment: string | number, wantKey: boolean): { node: unknown; offset: number } | undefined {
+  if (isMap(node)) {
+    const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
+    if (!pair) return undefined;
+    const target = wantKey ? pair.key : (pair.value ?? pair.key);
+    return { node: target, offset: (target as Node | null)?.range?.[0] ?? 0 };
+  }
+  if (node && typeof node === 'object' && 'items' in node && typeof segment === 'number') {
+    const item = (node as { items: unknown[] }).items[segment];
+    if (item === undefined) return undefined;
+    return { node: item, offset: (item as Node | null)?.range?.[0] ?? 0 };
+  }
+  return undefined;
+}
+
+export function pathOf(instancePath: string): (string | number)[] {
+  if (instancePath === '') return [];
+  return instancePath
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+/** One readable sentence per ajv error, e.g. `engine.queue.whenFull: must be one of block, drop`. */
+export function describeAjvError(e: ErrorObject, prefix: (string | number)[] = []): { path: (string | number)[]; key?: string; message: string } {
+  const path = pathOf(e.instancePath);
+  const name = [...prefix, ...path].join('.') || '(top level)';
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(e.params.additionalProperty);
+      return { path, key, message: `${name}: unknown key "${key}"` };
+    }
+    case 'enum':
+      return { path, message: `${name}: must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
+    case 'required':
+      return { path, message: `${name}: missing required key "${String(e.params.missingProperty)}"` };
+    default:
+      return { path, message: `${name}: ${e.message ?? 'is invalid'}` };
+  }
+}
+
+export function ajvProblems(errors: ErrorObject[], src: YamlSource | undefined, file: string, prefix: (string | number)[] = []): Problem[] {
+  return errors.map((e) => {
+    const { path, key, message } = describeAjvError(e, prefix);
+    const pos = src ? locate(src, [...prefix, ...path], key) : undefined;
+    return { file, line: pos?.line, col: pos?.col, message };
+  });
+}

@@ -1,0 +1,27 @@
+// PM2 loads this file with require(): in this "type": "module" package only named exports work
+// (`export default` would start nothing). `pm2 start ecosystem.config.js` from the repo root.
+const common = {
+  cwd: import.meta.dirname,
+  exec_mode: 'fork',
+  instances: 1,
+  autorestart: true,
+  wait_ready: true,
+  listen_timeout: 10000,
+  // The engine drains its queue and fsyncs; the analytics app saves its state and outbox.
+  kill_timeout: 10000,
+  exp_backoff_restart_delay: 200,
+  max_memory_restart: '200M',
+  merge_logs: true,
+  time: false,
+  env: { NODE_ENV: 'production' },
+};
+
+export const apps = [
+  {
+    ...common,
+    name: 'telemetry-engine',
+    script: 'dist/apps/engine/main.js',
+    out_file: 'logs/telemetry-engine.out.log',
+    error_file: 'logs/telemetry-engine.err.log',
+  },
+];
