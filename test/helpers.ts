@@ -1,0 +1,52 @@
+// Shared test tools: temp dirs, condition waits with deadlines, child processes of the real apps.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { projectRoot } from '../common/config.js';
+
+export const distRoot = resolve(projectRoot, 'dist');
+
+export function tempDir(prefix = 'telemetry-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 20): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `node dist/<script>` in `cwd` and collects stdout+stderr. */
+export function runNode(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Running {
+  const child = spawn(process.execPath, [join(distRoot, script), ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, output: () => out, exited };
+}
+
+/** Writes a YAML config file into dir and returns its path. */
+export async function writeConfig(dir: string, yaml: string): Promise<string> {
+  const file = join(dir, 'telemetry.test.yaml');
+  await writeFile(file, yaml);
+  return file;
+}
+
+/** Parses `key=value` fields from the last log line containing `message`. */
+export function lastFields(output: string, message: string): Record<string, string> {
+  const line = output.split('\n').filter((l) => l.includes(message)).at(-1) ?? '';
+  return Object.fromEntries([...line.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!]));
+}
