@@ -24,4 +24,11 @@ export const apps = [
     out_file: 'logs/telemetry-engine.out.log',
     error_file: 'logs/telemetry-engine.err.log',
   },
+  {
+    ...common,
+    name: 'telemetry-analytics',
+    script: 'dist/apps/analytics/main.js',
+    out_file: 'logs/telemetry-analytics.out.log',
+    error_file: 'logs/telemetry-analytics.err.log',
+  },
 ];

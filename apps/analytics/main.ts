@@ -1,0 +1,125 @@
+// telemetry-analytics: follows the CSV, keeps statistics, evaluates the rules and notifies.
+//
+//   fs.watch / poll timer ─▶ tail.poll() ─▶ ingest (parse, stats) ─▶ alerting ─▶ transitions
+//   transitions ─▶ email outbox (durable) ─▶ state saved ─▶ console line
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock } from '../../common/clock.js';
+import { log } from '../../common/log.js';
+import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
+import { fail, loadConfigOrExit } from '../../common/start-app.js';
+import { watchDir } from '../../common/watch-dir.js';
+import { createAnalysis } from './analysis.js';
+import { consoleChannel } from './notify/console.js';
+import { loadRules } from './rules/load-rules.js';
+import { watchRules } from './rules/watch-rules.js';
+import type { Rule } from './rules/rule.js';
+import type { AlertingState, Transition } from './rules/alerting.js';
+import { TailFile } from './source/tail-file.js';
+import { loadState, saveState } from './state-file.js';
+
+const APP = 'telemetry-analytics';
+const { config, file } = await loadConfigOrExit(APP);
+const { analytics } = config;
+const dataDir = config.data.dir;
+const clock = systemClock;
+
+const rules = ((): Rule[] => {
+  try {
+    return loadRules(analytics.rules);
+  } catch (err) {
+    fail(APP, err);
+  }
+})();
+const { ingest, alerting } = createAnalysis(rules, analytics.windowMs, clock.now());
+const csvPath = join(dataDir, 'telemetry.csv');
+const tail = new TailFile(csvPath, ingest, { maxLineBytes: analytics.maxLineBytes });
+
+mkdirSync(dataDir, { recursive: true });
+const saved = loadState(dataDir);
+if (saved) {
+  ingest.stats.restore(saved.stats);
+  ingest.parser.restore(saved.parser);
+  tail.resumeFrom(saved.position);
+  if (saved.alerts) alerting.restore(saved.alerts as AlertingState);
+}
+
+let dirty = false;
+function checkpoint(): void {
+  saveState(dataDir, { version: 1, position: tail.position, parser: ingest.parser.save(), stats: ingest.stats.save(), alerts: alerting.save() });
+  dirty = false;
+}
+
+function notify(transitions: Transition[]): void {
+  if (transitions.length === 0) return;
+  // Saved before anything is shown, so a crash can lose a console line but never repeat one.
+  checkpoint();
+  consoleChannel.send(transitions.filter((t) => t.channels.includes('console')));
+}
+
+let pollTimer: NodeJS.Timeout | undefined;
+function poll(): void {
+  clearTimeout(pollTimer);
+  const before = ingest.stats.samples;
+  const offset = tail.position?.offset;
+  const more = tail.poll();
+  if (ingest.stats.samples !== before) alerting.onArrival(clock.now());
+  if (tail.position?.offset !== offset) dirty = true;
+  notify(alerting.take());
+  pollTimer = more ? setTimeout(poll, 0) : setTimeout(poll, analytics.pollMs);
+}
+
+const stopWatching = [watchDir(dataDir, ['telemetry.csv'], poll), watchRules(analytics.rules, alerting)];
+const absentTimer = setInterval(() => {
+  alerting.tick(clock.now());
+  notify(alerting.take());
+}, 1000);
+const checkpointTimer = setInterval(() => dirty && checkpoint(), Math.max(analytics.checkpointMs, 50));
+
+function summary(): Record<string, number | string | null> {
+  const s = ingest.stats;
+  const w = s.window.summary();
+  const fmt = (v: number | null): string | null => (v === null ? null : v.toFixed(2));
+  return {
+    samples: s.samples,
+    avgCpu: fmt(s.cpu.summary().avg),
+    avgRam: fmt(s.ram.summary().avg),
+    windowSamples: w.count,
+    windowCpuAvg: fmt(w.cpu.avg),
+    windowCpuMax: fmt(w.cpu.max),
+    windowRamAvg: fmt(w.ram.avg),
+    windowRamMax: fmt(w.ram.max),
+    rejected: s.rejectedTotal,
+    headers: s.headers,
+    gaps: s.gaps,
+    lagBytes: tail.lagBytes,
+    firing: alerting.firingCount,
+  };
+}
+const summaryTimer = setInterval(() => log.info('analytics summary', summary()), analytics.summaryEveryMs);
+publishMetrics({
+  samples: () => ingest.stats.samples,
+  'avg cpu': () => Number((ingest.stats.cpu.summary().avg ?? 0).toFixed(2)),
+  'avg ram': () => Number((ingest.stats.ram.summary().avg ?? 0).toFixed(2)),
+  rejected: () => ingest.stats.rejectedTotal,
+  'lag bytes': () => tail.lagBytes,
+  'alerts firing': () => alerting.firingCount,
+});
+
+poll();
+signalReady();
+log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules: analytics.rules, ruleCount: alerting.ruleCount, resumedAt: saved?.position?.offset ?? 0, samples: ingest.stats.samples });
+
+onShutdown((signal) => {
+  clearTimeout(pollTimer);
+  for (const t of [absentTimer, checkpointTimer, summaryTimer]) clearInterval(t);
+  for (const stop of stopWatching) stop();
+  try {
+    checkpoint();
+  } catch (err) {
+    fail(APP, err);
+  }
+  tail.close();
+  log.info('analytics stopped cleanly', { signal, ...summary() });
+  process.exit(0);
+});

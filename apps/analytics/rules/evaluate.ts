@@ -1,0 +1,55 @@
+// The pure core of alerting (Prometheus' Eval): the next state of one rule from its state and one
+// sample (or, for absent rules, the wall clock). No clock, no I/O. The state object is returned
+// unchanged when nothing changed, so judging every sample allocates nothing in the common case.
+import type { AbsentRule, ThresholdRule } from './rule.js';
+
+export interface AlertState {
+  phase: 'inactive' | 'pending' | 'firing';
+  /** When the condition started to hold (pending start), or the last sample for absent rules. */
+  since: number;
+  /** When it fired: names the episode. */
+  firedAt: number;
+  /** When the last notification (firing or repeat) went out. */
+  notifiedAt: number;
+}
+
+export const INACTIVE: AlertState = Object.freeze({ phase: 'inactive', since: 0, firedAt: 0, notifiedAt: 0 });
+
+export type TransitionKind = 'firing' | 'resolved' | 'repeat';
+
+/** What changed between two states of a rule, if anything to notify. */
+export function transitionOf(before: AlertState, after: AlertState): TransitionKind | null {
+  if (before === after) return null;
+  if (after.phase === 'firing') return before.phase !== 'firing' ? 'firing' : after.notifiedAt !== before.notifiedAt ? 'repeat' : null;
+  return before.phase === 'firing' ? 'resolved' : null;
+}
+
+function beyond(rule: ThresholdRule, value: number, limit: number): boolean {
+  return rule.op === 'above' ? value > limit : value < limit;
+}
+
+/** Threshold rules, judged on every sample by its timestamp. `value` is the sample's or the window's. */
+export function evaluateThreshold(rule: ThresholdRule, state: AlertState, timestamp: number, value: number): AlertState {
+  switch (state.phase) {
+    case 'firing':
+      if (!beyond(rule, value, rule.clear)) return INACTIVE;
+      if (rule.repeatMs > 0 && timestamp - state.notifiedAt >= rule.repeatMs) return { ...state, notifiedAt: timestamp };
+      return state;
+    case 'pending':
+      if (!beyond(rule, value, rule.threshold)) return INACTIVE;
+      return timestamp - state.since >= rule.forMs ? { phase: 'firing', since: state.since, firedAt: timestamp, notifiedAt: timestamp } : state;
+    default:
+      if (!beyond(rule, value, rule.threshold)) return state;
+      return rule.forMs <= 0
+        ? { phase: 'firing', since: timestamp, firedAt: timestamp, notifiedAt: timestamp }
+        : { phase: 'pending', since: timestamp, firedAt: 0, notifiedAt: 0 };
+  }
+}
+
+/** Absent rules, judged by wall-clock `now` against when the last sample arrived. */
+export function evaluateAbsent(rule: AbsentRule, state: AlertState, now: number, lastArrival: number): AlertState {
+  if (now - lastArrival < rule.absentMs) return state.phase === 'firing' ? INACTIVE : state;
+  if (state.phase !== 'firing') return { phase: 'firing', since: lastArrival, firedAt: now, notifiedAt: now };
+  if (rule.repeatMs > 0 && now - state.notifiedAt >= rule.repeatMs) return { ...state, notifiedAt: now };
+  return state;
+}

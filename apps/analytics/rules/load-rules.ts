@@ -1,0 +1,112 @@
+// rules.yaml → validated rules. Every problem is collected (schema and meaning) and reported at
+// once as `file:line:col: message` naming the rule.
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { readSchema, type Severity } from '../../../common/config.js';
+import { describeCause, RulesInvalidError, type Problem } from '../../../common/errors.js';
+import { ajvProblems, locate, parseYamlSource, type YamlSource } from '../../../common/yaml-source.js';
+import { parseDuration } from './duration.js';
+import type { Aggregate, Channel, Metric, Rule, ThresholdRule } from './rule.js';
+
+interface RawRule {
+  name: string;
+  metric?: Metric;
+  above?: number;
+  below?: number;
+  absent?: string;
+  for?: string;
+  clear?: number;
+  over?: string;
+  aggregate?: Aggregate;
+  repeat?: string;
+  severity?: Severity;
+  channels?: Channel[];
+}
+
+interface RawRules {
+  defaults?: { repeat?: string; channels?: Channel[]; severity?: Severity; for?: string };
+  rules: RawRule[];
+}
+
+let validateRules: ReturnType<Ajv['compile']> | undefined;
+
+/** Reads and validates a rules file; throws RulesInvalidError listing every problem. */
+export function loadRules(file: string): Rule[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RulesInvalidError([{ file, message: `cannot read: ${describeCause(err)}` }]);
+  }
+  return parseRules(file, text);
+}
+
+export function parseRules(file: string, text: string): Rule[] {
+  const src = parseYamlSource(file, text);
+  if (src.problems.length > 0) throw new RulesInvalidError(src.problems);
+  validateRules ??= new Ajv({ allErrors: true }).compile(readSchema('rules.schema.json'));
+  if (!validateRules(src.value)) {
+    throw new RulesInvalidError(ajvProblems(validateRules.errors ?? [], src, file).map((p) => ({ ...p, message: nameRule(src, p.message) })));
+  }
+  const raw = src.value as RawRules;
+  const problems: Problem[] = [];
+  const rules = raw.rules.map((r, i) => toRule(r, raw.defaults ?? {}, (key, message) => {
+    const pos = locate(src, ['rules', i, ...(key ? [key] : [])]);
+    problems.push({ file, ...pos, message: `rule "${r.name}": ${message}` });
+  }));
+  const seen = new Map<string, number>();
+  raw.rules.forEach((r, i) => {
+    if (seen.has(r.name)) problems.push({ file, ...locate(src, ['rules', i, 'name']), message: `rule "${r.name}": duplicate name (first defined as rule ${seen.get(r.name)! + 1})` });
+    else seen.set(r.name, i);
+  });
+  if (problems.length > 0) throw new RulesInvalidError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
+  return rules;
+}
+
+/** `rules.2.above: must be number` → `rules.2.above (rule "x"): must be number`. */
+function nameRule(src: YamlSource, message: string): string {
+  const m = /^rules\.(\d+)(\S*): /.exec(message);
+  const rule = m ? (src.value as RawRules).rules?.[Number(m[1])] : undefined;
+  return rule && typeof rule.name === 'string' ? message.replace(/: /, ` (rule "${rule.name}"): `) : message;
+}
+
+function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem: (key: string | null, message: string) => void): Rule {
+  // The schema already refused malformed durations.
+  const duration = (text: string | undefined): number => (text === undefined ? 0 : (parseDuration(text) ?? 0));
+  const base = {
+    name: r.name,
+    severity: r.severity ?? defaults.severity ?? 'warning',
+    channels: r.channels ?? defaults.channels ?? ['console', 'email'],
+    repeatMs: duration(r.repeat ?? defaults.repeat),
+  };
+  const kinds = (['above', 'below', 'absent'] as const).filter((k) => r[k] !== undefined);
+  if (kinds.length !== 1) {
+    problem(kinds[1] ?? null, kinds.length === 0 ? 'needs one of above, below or absent' : `has both ${kinds.join(' and ')}; use exactly one`);
+  }
+  if (r.absent !== undefined) {
+    for (const key of ['metric', 'clear', 'for', 'over', 'aggregate'] as const) if (r[key] !== undefined) problem(key, `"${key}" does not apply to an absent rule`);
+    const absentMs = duration(r.absent);
+    if (absentMs <= 0) problem('absent', 'absent must be longer than 0');
+    return { ...base, kind: 'absent', absentMs, definition: JSON.stringify({ ...base, absentMs }) };
+  }
+  if (r.metric === undefined) problem(null, 'needs a metric (cpu or ram)');
+  if ((r.over === undefined) !== (r.aggregate === undefined)) problem(r.over === undefined ? 'aggregate' : 'over', 'over and aggregate go together');
+  const op: 'above' | 'below' = r.above !== undefined ? 'above' : 'below';
+  const threshold = (r.above ?? r.below ?? 0) as number;
+  const clear = r.clear ?? threshold;
+  if (op === 'above' && clear > threshold) problem('clear', `clear (${clear}) must not be above the threshold (${threshold}) of an above rule`);
+  if (op === 'below' && clear < threshold) problem('clear', `clear (${clear}) must not be below the threshold (${threshold}) of a below rule`);
+  const overMs = duration(r.over);
+  if (r.over !== undefined && overMs <= 0) problem('over', 'over must be longer than 0');
+  const rule = {
+    ...base,
+    kind: 'threshold' as const,
+    metric: r.metric ?? 'cpu',
+    op,
+    threshold,
+    clear,
+    forMs: duration(r.for ?? defaults.for),
+    over: r.over !== undefined && r.aggregate !== undefined ? { ms: overMs, aggregate: r.aggregate } : null,
+  } satisfies Omit<ThresholdRule, 'definition'>;
+  return { ...rule, definition: JSON.stringify(rule) };
+}

@@ -1,0 +1,33 @@
+import type { Severity } from '../../../common/config.js';
+
+export type Channel = 'console' | 'email';
+export type Metric = 'cpu' | 'ram';
+export type Aggregate = 'avg' | 'min' | 'max';
+
+interface RuleBase {
+  name: string;
+  severity: Severity;
+  channels: Channel[];
+  /** Re-notify every repeatMs while firing; 0 = never. */
+  repeatMs: number;
+  /** Canonical text of the definition: equal text, same rule (state kept across reloads). */
+  definition: string;
+}
+
+export interface ThresholdRule extends RuleBase {
+  kind: 'threshold';
+  metric: Metric;
+  op: 'above' | 'below';
+  threshold: number;
+  clear: number;
+  forMs: number;
+  /** Judge the aggregate over (t − overMs, t] instead of the sample, when set. */
+  over: { ms: number; aggregate: Aggregate } | null;
+}
+
+export interface AbsentRule extends RuleBase {
+  kind: 'absent';
+  absentMs: number;
+}
+
+export type Rule = ThresholdRule | AbsentRule;

@@ -1,0 +1,34 @@
+// Hot reload of rules.yaml: debounce change events, validate, then swap atomically. An invalid
+// file is logged with every error and the running rules (and their alert states) stay.
+import { basename, dirname } from 'node:path';
+import { TelemetryError } from '../../../common/errors.js';
+import { log } from '../../../common/log.js';
+import { watchDir } from '../../../common/watch-dir.js';
+import type { Alerting } from './alerting.js';
+import { loadRules } from './load-rules.js';
+
+export function watchRules(file: string, alerting: Alerting, debounceMs = 200): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let lastError = '';
+  const reload = (): void => {
+    try {
+      const change = alerting.replace(loadRules(file));
+      lastError = '';
+      if (change.added.length + change.changed.length + change.removed.length === 0) return;
+      log.info('rules reloaded', { file, rules: alerting.ruleCount, added: change.added.join(',') || undefined, changed: change.changed.join(',') || undefined, removed: change.removed.join(',') || undefined });
+    } catch (err) {
+      const message = err instanceof TelemetryError ? err.message : String(err);
+      if (message === lastError) return;
+      lastError = message;
+      log.error(`rules file is invalid; keeping the running rules:\n${message}`, { code: err instanceof TelemetryError ? err.code : undefined });
+    }
+  };
+  const stop = watchDir(dirname(file), [basename(file)], () => {
+    clearTimeout(timer);
+    timer = setTimeout(reload, debounceMs);
+  });
+  return () => {
+    clearTimeout(timer);
+    stop();
+  };
+}

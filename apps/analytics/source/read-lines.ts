@@ -1,0 +1,54 @@
+// Splits chunks of a file into lines for a sink. Lines longer than the limit are skipped up to
+// their `\n` and reported once as too long, with memory bounded by the chunk, whatever the input.
+
+export interface LineSink {
+  /** One complete line, buf[start, end), without its `\n`. */
+  line(buf: Buffer, start: number, end: number): void;
+  tooLong(): void;
+}
+
+export class LineReader {
+  /** Inside a too-long line: the bytes consumed so far do not end at a line boundary. */
+  skipping = false;
+  private readonly maxLineBytes: number;
+  private readonly sink: LineSink;
+
+  constructor(maxLineBytes: number, sink: LineSink) {
+    this.maxLineBytes = maxLineBytes;
+    this.sink = sink;
+  }
+
+  /**
+   * Feeds a chunk that starts where the previous feed stopped. Returns the bytes consumed: up to
+   * just after the last `\n`, or all of it while skipping a too-long line.
+   */
+  feed(chunk: Buffer): number {
+    let start = 0;
+    if (this.skipping) {
+      const nl = chunk.indexOf(10);
+      if (nl < 0) return chunk.length;
+      this.skipping = false;
+      this.sink.tooLong();
+      start = nl + 1;
+    }
+    for (;;) {
+      const nl = chunk.indexOf(10, start);
+      if (nl < 0) break;
+      if (nl - start > this.maxLineBytes) this.sink.tooLong();
+      else this.sink.line(chunk, start, nl);
+      start = nl + 1;
+    }
+    if (chunk.length - start > this.maxLineBytes) {
+      this.skipping = true;
+      return chunk.length;
+    }
+    return start;
+  }
+
+  /** End of a finished file: an unterminated last line is judged like any other. */
+  finish(rest: Buffer): void {
+    if (this.skipping || rest.length > this.maxLineBytes) this.sink.tooLong();
+    else if (rest.length > 0) this.sink.line(rest, 0, rest.length);
+    this.skipping = false;
+  }
+}
