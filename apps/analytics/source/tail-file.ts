@@ -2,16 +2,26 @@
 // restarts. Only complete lines are consumed, and the position handed out for saving is always at a
 // line boundary: after a partial line, the next poll reads again from that line's start, so a torn
 // tail the engine cuts off on restart is never glued to the next row.
+//
+// Files are known by identity (device, inode, first bytes). A file that was renamed away or deleted
+// is read to its end through the open handle, remembered as done, and reading goes on with the
+// oldest file of the rotation chain (telemetry.csv.N … .1, telemetry.csv) not yet done.
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats as FileStats } from 'node:fs';
 import type { Fields } from '../../../common/log.js';
 import { LineReader, type LineSink } from './read-lines.js';
 
-/** Identifies a file (device, inode, its first bytes) and a byte offset at a line boundary. */
-export interface FilePosition {
+export interface FileIdentity {
   dev: number;
   ino: number;
+  /** base64 of the file's first (up to 64) bytes: tells a new file from an old one with a reused inode. */
   head: string;
+}
+
+/** Where reading stands: a file and a byte offset at a line boundary, plus the files already read. */
+export interface FilePosition extends FileIdentity {
   offset: number;
+  /** Rotated files read to their end (newest last). */
+  done: FileIdentity[];
 }
 
 export interface FollowEvents extends LineSink {
@@ -34,6 +44,7 @@ interface OpenFile {
 }
 
 const HEAD_BYTES = 64;
+const DONE_KEPT = 64;
 
 function statOrNull(path: string): FileStats | null {
   try {
@@ -43,13 +54,26 @@ function statOrNull(path: string): FileStats | null {
   }
 }
 
+function readHead(fd: number): Buffer {
+  const head = Buffer.alloc(HEAD_BYTES);
+  return head.subarray(0, readSync(fd, head, 0, HEAD_BYTES, 0));
+}
+
+/** The first min(expected, limit) bytes of `actual` are those of `expected`. */
+function samePrefix(actual: Buffer, expected: Buffer, limit: number): boolean {
+  const n = Math.min(expected.length, limit);
+  return actual.length >= n && actual.subarray(0, n).equals(expected.subarray(0, n));
+}
+
 export class TailFile {
   readonly path: string;
   private readonly events: FollowEvents;
   private readonly maxLineBytes: number;
   private readonly chunk: Buffer;
   private current: OpenFile | null = null;
-  private pending: FilePosition | null = null;
+  /** Saved position not yet located (or null: start at the oldest file not done). */
+  private resume: FilePosition | null = null;
+  private done: FileIdentity[] = [];
 
   constructor(path: string, events: FollowEvents, opts: { maxLineBytes: number; chunkBytes?: number }) {
     this.path = path;
@@ -58,14 +82,15 @@ export class TailFile {
     this.chunk = Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 1 << 20, opts.maxLineBytes * 2));
   }
 
-  /** Where to resume: found again by identity, in telemetry.csv or among its rotated files. */
   resumeFrom(saved: FilePosition | null): void {
-    this.pending = saved;
+    this.resume = saved;
+    this.done = saved?.done ?? [];
   }
 
   get position(): FilePosition | null {
     const f = this.current;
-    return f ? { dev: f.dev, ino: f.ino, head: f.head.toString('base64'), offset: f.committed } : this.pending;
+    if (!f) return this.resume ?? (this.done.length ? { ...this.done.at(-1)!, offset: -1, done: this.done } : null);
+    return { dev: f.dev, ino: f.ino, head: f.head.toString('base64'), offset: f.committed, done: this.done };
   }
 
   /** Bytes of the current file not yet consumed. */
@@ -81,7 +106,7 @@ export class TailFile {
 
   /** Reads what has arrived, up to about `budget` bytes; true when more is waiting. */
   poll(budget = 64 << 20): boolean {
-    if (!this.current && !this.openFirst()) return false;
+    if (!this.current && !this.openNext()) return false;
     let read = 0;
     for (;;) {
       const f = this.current!;
@@ -89,22 +114,21 @@ export class TailFile {
       if (read >= budget) return true;
       const st = statOrNull(this.path);
       if (st && st.ino === f.ino && st.dev === f.dev) {
-        if (st.size < f.committed || !this.consumedHeadUnchanged(f)) {
-          this.events.truncated();
-          this.events.notice('telemetry.csv was truncated; reading it again from the start', { path: this.path, offset: f.committed });
-          this.restart(f);
-          continue;
-        }
-        return false;
+        const before = f.head;
+        f.head = readHead(f.fd);
+        if (st.size >= f.committed && samePrefix(f.head, before, f.committed)) return false;
+        this.events.truncated();
+        this.events.notice('telemetry.csv was truncated; reading it again from the start', { path: this.path, offset: f.committed });
+        this.startOver(f);
+        continue;
       }
-      // Renamed away or deleted: what it holds is final. Finish it, then move to its successor.
+      // Renamed away or deleted: what it holds is final. Finish it through the open handle.
       read += this.drain(f, Infinity);
-      const rest = this.readRest(f);
-      f.reader.finish(rest);
+      f.reader.finish(this.readRest(f));
       closeSync(f.fd);
       this.current = null;
-      const next = this.successorOf(f);
-      if (!next || !this.open(next, 0)) return false;
+      this.done = [...this.done, { dev: f.dev, ino: f.ino, head: f.head.toString('base64') }].slice(-DONE_KEPT);
+      if (!this.openNext()) return false;
     }
   }
 
@@ -113,38 +137,53 @@ export class TailFile {
     this.current = null;
   }
 
-  private openFirst(): boolean {
-    const saved = this.pending;
-    if (saved) {
-      for (const path of this.chain()) {
-        const st = statOrNull(path);
-        if (st && st.ino === saved.ino && st.dev === saved.dev && this.open(path, saved.offset, Buffer.from(saved.head, 'base64'))) {
-          this.pending = null;
-          return true;
-        }
-      }
-      this.events.notice('saved position not found in telemetry.csv or its rotated files; starting at the current file', { path: this.path });
-      this.pending = null;
-    }
-    return this.open(this.path, 0);
-  }
-
-  /** telemetry.csv, then .1, .2, … while they exist. */
-  private chain(): string[] {
-    const paths = [this.path];
-    for (let i = 1; statOrNull(`${this.path}.${i}`); i++) paths.push(`${this.path}.${i}`);
-    return paths;
-  }
-
-  /** The file rotated in right after `f`: one step newer in the chain (telemetry.csv when f is gone). */
-  private successorOf(f: OpenFile): string | null {
+  /** Opens the saved position if it still exists, else the oldest file of the chain not done. */
+  private openNext(): boolean {
+    const saved = this.resume;
     const chain = this.chain();
-    const at = chain.findIndex((p) => {
-      const st = statOrNull(p);
-      return st !== null && st.ino === f.ino && st.dev === f.dev;
-    });
-    if (at > 0) return chain[at - 1]!;
-    return statOrNull(this.path) ? this.path : null;
+    if (saved && saved.offset >= 0) {
+      const at = chain.find((c) => c.st.ino === saved.ino && c.st.dev === saved.dev);
+      if (at && this.open(at.path, saved.offset, Buffer.from(saved.head, 'base64'))) {
+        this.resume = null;
+        return true;
+      }
+      this.events.notice('saved position is gone (file truncated, deleted or rotated away); reading the oldest file not yet read', { path: this.path });
+    }
+    this.resume = null;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const { path } = chain[i]!;
+      if (!this.isDone(path) && this.open(path, 0)) return true;
+    }
+    return false;
+  }
+
+  /** telemetry.csv.N … .1, telemetry.csv as they exist now, newest first. */
+  private chain(): { path: string; st: FileStats }[] {
+    const out: { path: string; st: FileStats }[] = [];
+    const current = statOrNull(this.path);
+    if (current) out.push({ path: this.path, st: current });
+    for (let i = 1; ; i++) {
+      const st = statOrNull(`${this.path}.${i}`);
+      if (!st) return out;
+      out.push({ path: `${this.path}.${i}`, st });
+    }
+  }
+
+  private isDone(path: string): boolean {
+    if (this.done.length === 0) return false;
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      const st = fstatSync(fd);
+      const head = readHead(fd).toString('base64');
+      return this.done.some((d) => d.ino === st.ino && d.dev === st.dev && d.head === head);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private open(path: string, offset: number, expectHead?: Buffer): boolean {
@@ -155,23 +194,19 @@ export class TailFile {
       return false;
     }
     const st = fstatSync(fd);
-    const f: OpenFile = { fd, dev: st.dev, ino: st.ino, head: Buffer.alloc(0), committed: 0, readPos: 0, reader: new LineReader(this.maxLineBytes, this.events) };
-    this.refreshHead(f);
-    if (expectHead && (offset > st.size || !samePrefix(f.head, expectHead, offset))) {
+    const head = readHead(fd);
+    if (expectHead && (offset > st.size || !samePrefix(head, expectHead, offset))) {
       closeSync(fd);
       return false;
     }
-    this.current = f;
+    this.current = { fd, dev: st.dev, ino: st.ino, head, committed: offset, readPos: offset, reader: new LineReader(this.maxLineBytes, this.events) };
     if (offset === 0) this.events.fileStarted();
-    f.committed = f.readPos = offset;
     return true;
   }
 
-  private restart(f: OpenFile): void {
+  private startOver(f: OpenFile): void {
     f.committed = f.readPos = 0;
     f.reader = new LineReader(this.maxLineBytes, this.events);
-    f.head = Buffer.alloc(0);
-    this.refreshHead(f);
     this.events.fileStarted();
   }
 
@@ -185,7 +220,7 @@ export class TailFile {
       f.readPos += used;
       if (!f.reader.skipping) f.committed = f.readPos;
       total += n;
-      if (f.head.length < HEAD_BYTES) this.refreshHead(f);
+      if (f.head.length < HEAD_BYTES) f.head = readHead(f.fd);
       if (used < n && n < this.chunk.length) break; // only a partial line is left: wait for its \n
     }
     return total;
@@ -198,23 +233,4 @@ export class TailFile {
     readSync(f.fd, rest, 0, rest.length, f.readPos);
     return rest;
   }
-
-  private refreshHead(f: OpenFile): void {
-    const head = Buffer.alloc(HEAD_BYTES);
-    const n = readSync(f.fd, head, 0, HEAD_BYTES, 0);
-    f.head = head.subarray(0, n);
-  }
-
-  /** The consumed part of the first bytes is as it was: the file was not rewritten in place. */
-  private consumedHeadUnchanged(f: OpenFile): boolean {
-    const before = f.head;
-    this.refreshHead(f);
-    return samePrefix(f.head, before, f.committed);
-  }
-}
-
-/** a and b agree on their first min(a, b, limit) bytes, and neither is cut short of limit alone. */
-function samePrefix(a: Buffer, b: Buffer, limit: number): boolean {
-  const n = Math.min(b.length, limit);
-  return a.length >= n && a.subarray(0, n).equals(b.subarray(0, n));
 }
