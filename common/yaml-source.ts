@@ -19,7 +19,7 @@ export function parseYamlSource(file: string, text: string): YamlSource {
     file,
     line: e.linePos?.[0].line,
     col: e.linePos?.[0].col,
-    message: e.message.split('\n')[0] ?? e.message,
+    message: (e.message.split('\n')[0] ?? e.message).replace(/ at line \d+, column \d+:?$/, ''),
   }));
   let value: unknown = null;
   if (problems.length === 0) {
@@ -72,28 +72,37 @@ export function pathOf(instancePath: string): (string | number)[] {
     .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 }
 
-/** One readable sentence per ajv error, e.g. `engine.queue.whenFull: must be one of block, drop`. */
-export function describeAjvError(e: ErrorObject, prefix: (string | number)[] = []): { path: (string | number)[]; key?: string; message: string } {
-  const path = pathOf(e.instancePath);
-  const name = [...prefix, ...path].join('.') || '(top level)';
+/** What an ajv error says, without naming where: e.g. `must be one of block, drop`. */
+function describeAjvError(e: ErrorObject): { key?: string; text: string } {
   switch (e.keyword) {
     case 'additionalProperties': {
       const key = String(e.params.additionalProperty);
-      return { path, key, message: `${name}: unknown key "${key}"` };
+      return { key, text: `unknown key "${key}"` };
     }
     case 'enum':
-      return { path, message: `${name}: must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
+      return { text: `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
     case 'required':
-      return { path, message: `${name}: missing required key "${String(e.params.missingProperty)}"` };
+      return { text: `missing required key "${String(e.params.missingProperty)}"` };
+    case 'pattern':
+      if (e.schemaPath.includes('/duration/')) return { text: 'must be a duration such as 500ms, 10s, 5m or 1h' };
+      return { text: `must match ${String(e.params.pattern)}` };
     default:
-      return { path, message: `${name}: ${e.message ?? 'is invalid'}` };
+      return { text: e.message ?? 'is invalid' };
   }
 }
 
-export function ajvProblems(errors: ErrorObject[], src: YamlSource | undefined, file: string, prefix: (string | number)[] = []): Problem[] {
+/** `engine.queue.whenFull: must be one of block, drop`; `label` may name the place differently. */
+export function ajvProblems(
+  errors: ErrorObject[],
+  src: YamlSource | undefined,
+  file: string,
+  prefix: (string | number)[] = [],
+  label: (path: (string | number)[]) => string = (path) => path.join('.') || '(top level)',
+): Problem[] {
   return errors.map((e) => {
-    const { path, key, message } = describeAjvError(e, prefix);
+    const path = pathOf(e.instancePath);
+    const { key, text } = describeAjvError(e);
     const pos = src ? locate(src, [...prefix, ...path], key) : undefined;
-    return { file, line: pos?.line, col: pos?.col, message };
+    return { file, line: pos?.line, col: pos?.col, message: `${label([...prefix, ...path])}: ${text}` };
   });
 }

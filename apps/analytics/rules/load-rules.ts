@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { readSchema, type Severity } from '../../../common/config.js';
 import { describeCause, RulesInvalidError, type Problem } from '../../../common/errors.js';
-import { ajvProblems, locate, parseYamlSource, type YamlSource } from '../../../common/yaml-source.js';
+import { ajvProblems, locate, parseYamlSource } from '../../../common/yaml-source.js';
 import { parseDuration } from './duration.js';
 import type { Aggregate, Channel, Metric, Rule, ThresholdRule } from './rule.js';
 
@@ -45,29 +45,30 @@ export function parseRules(file: string, text: string): Rule[] {
   const src = parseYamlSource(file, text);
   if (src.problems.length > 0) throw new RulesInvalidError(src.problems);
   validateRules ??= new Ajv({ allErrors: true }).compile(readSchema('rules.schema.json'));
-  if (!validateRules(src.value)) {
-    throw new RulesInvalidError(ajvProblems(validateRules.errors ?? [], src, file).map((p) => ({ ...p, message: nameRule(src, p.message) })));
-  }
   const raw = src.value as RawRules;
-  const problems: Problem[] = [];
-  const rules = raw.rules.map((r, i) => toRule(r, raw.defaults ?? {}, (key, message) => {
-    const pos = locate(src, ['rules', i, ...(key ? [key] : [])]);
-    problems.push({ file, ...pos, message: `rule "${r.name}": ${message}` });
-  }));
+  const problems: Problem[] = validateRules(raw) ? [] : ajvProblems(validateRules.errors ?? [], src, file, [], (path) => labelOf(raw, path));
+  // The checks of meaning run even when the schema failed, so every problem shows at once.
+  const items = Array.isArray(raw?.rules) ? raw.rules.filter((r) => r && typeof r === 'object') : [];
+  const rules = items.map((r, i) =>
+    toRule(r, raw.defaults ?? {}, (key, message) => problems.push({ file, ...locate(src, ['rules', i, ...(key ? [key] : [])]), message: `rule "${r.name}": ${message}` })),
+  );
   const seen = new Map<string, number>();
-  raw.rules.forEach((r, i) => {
-    if (seen.has(r.name)) problems.push({ file, ...locate(src, ['rules', i, 'name']), message: `rule "${r.name}": duplicate name (first defined as rule ${seen.get(r.name)! + 1})` });
+  items.forEach((r, i) => {
+    if (seen.has(r.name)) problems.push({ file, ...locate(src, ['rules', i, 'name']), message: `rule "${r.name}": duplicate name (also rule ${seen.get(r.name)! + 1})` });
     else seen.set(r.name, i);
   });
   if (problems.length > 0) throw new RulesInvalidError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
   return rules;
 }
 
-/** `rules.2.above: must be number` → `rules.2.above (rule "x"): must be number`. */
-function nameRule(src: YamlSource, message: string): string {
-  const m = /^rules\.(\d+)(\S*): /.exec(message);
-  const rule = m ? (src.value as RawRules).rules?.[Number(m[1])] : undefined;
-  return rule && typeof rule.name === 'string' ? message.replace(/: /, ` (rule "${rule.name}"): `) : message;
+/** `rule "high_cpu": metric` for places inside a rule, the key path elsewhere. */
+function labelOf(raw: RawRules, path: (string | number)[]): string {
+  if (path[0] === 'rules' && typeof path[1] === 'number') {
+    const name = raw.rules[path[1]]?.name;
+    const rule = typeof name === 'string' ? `rule "${name}"` : `rule ${path[1] + 1}`;
+    return path.length > 2 ? `${rule}: ${path.slice(2).join('.')}` : rule;
+  }
+  return path.join('.') || '(top level)';
 }
 
 function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem: (key: string | null, message: string) => void): Rule {

@@ -1,0 +1,168 @@
+// Time-stepped tables (Prometheus TestKeepFiringFor style): base + i·interval, the value at each
+// step, and the expected phase and notification after it.
+import test from 'ava';
+import { Alerting, type Transition } from '../../../apps/analytics/rules/alerting.js';
+import { parseRules } from '../../../apps/analytics/rules/load-rules.js';
+
+const BASE = 1_700_000_000_000;
+const STEP = 1000;
+
+type Row = [value: number, phase: 'inactive' | 'pending' | 'firing', notify?: Transition['kind']];
+
+function runTable(t: import('ava').ExecutionContext, yaml: string, rows: Row[], metric: 'cpu' | 'ram' = 'cpu'): Transition[] {
+  const alerting = new Alerting(parseRules('rules.yaml', yaml), 0);
+  const all: Transition[] = [];
+  rows.forEach(([value, phase, notify], i) => {
+    const ts = BASE + i * STEP;
+    alerting.onSample(ts, metric === 'cpu' ? value : 50, metric === 'ram' ? value : 50);
+    const out = alerting.take();
+    all.push(...out);
+    const state = Object.values(alerting.save().rules)[0]!.state;
+    t.is(state.phase, phase, `step ${i} (value ${value}): phase`);
+    t.deepEqual(out.map((o) => o.kind), notify ? [notify] : [], `step ${i} (value ${value}): notifications`);
+  });
+  return all;
+}
+
+test('above: exactly the threshold does not fire; every sample is judged', (t) => {
+  const out = runTable(t, 'rules: [{ name: r, metric: cpu, above: 80 }]', [
+    [80, 'inactive'],
+    [80.01, 'firing', 'firing'],
+    [95, 'firing'],
+    [80, 'inactive', 'resolved'],
+    [81, 'firing', 'firing'],
+    [10, 'inactive', 'resolved'],
+  ]);
+  t.deepEqual(out.map((o) => [o.kind, o.timestamp, o.value]), [
+    ['firing', BASE + 1 * STEP, 80.01],
+    ['resolved', BASE + 3 * STEP, 80],
+    ['firing', BASE + 4 * STEP, 81],
+    ['resolved', BASE + 5 * STEP, 10],
+  ]);
+});
+
+test('for: pending until held that long by sample time; a dip resets it silently', (t) => {
+  runTable(t, 'rules: [{ name: r, metric: cpu, above: 80, for: 2s }]', [
+    [90, 'pending'],
+    [90, 'pending'],
+    [70, 'inactive'],
+    [90, 'pending'],
+    [91, 'pending'],
+    [92, 'firing', 'firing'], // 2 s after the pending start
+    [93, 'firing'],
+    [50, 'inactive', 'resolved'],
+  ]);
+});
+
+test('clear: resolves only back at or under clear (hysteresis)', (t) => {
+  runTable(t, 'rules: [{ name: r, metric: cpu, above: 80, clear: 70 }]', [
+    [85, 'firing', 'firing'],
+    [79, 'firing'],
+    [70.01, 'firing'],
+    [70, 'inactive', 'resolved'],
+    [75, 'inactive'],
+  ]);
+});
+
+test('below with clear, on ram', (t) => {
+  runTable(t, 'rules: [{ name: r, metric: ram, below: 10, clear: 15 }]', [
+    [10, 'inactive'],
+    [9.99, 'firing', 'firing'],
+    [14, 'firing'],
+    [15, 'inactive', 'resolved'],
+  ], 'ram');
+});
+
+test('repeat: re-notifies every repeat while firing, by sample time', (t) => {
+  runTable(t, 'rules: [{ name: r, metric: cpu, above: 80, repeat: 2s }]', [
+    [90, 'firing', 'firing'],
+    [90, 'firing'],
+    [90, 'firing', 'repeat'],
+    [90, 'firing'],
+    [90, 'firing', 'repeat'],
+    [10, 'inactive', 'resolved'],
+  ]);
+});
+
+test('over + aggregate avg: the mean of (t − over, t]', (t) => {
+  // window 3 s holds the current and the two previous samples
+  runTable(t, 'rules: [{ name: r, metric: cpu, above: 80, over: 3s, aggregate: avg }]', [
+    [100, 'firing', 'firing'], // avg 100
+    [60, 'inactive', 'resolved'], // avg 80: not above
+    [81, 'firing', 'firing'], // avg (100+60+81)/3 = 80.33
+    [79, 'inactive', 'resolved'], // avg (60+81+79)/3 = 73.3
+    [100, 'firing', 'firing'], // (81+79+100)/3 = 86.7
+  ]);
+});
+
+test('over + aggregate min and max', (t) => {
+  runTable(t, 'rules: [{ name: r, metric: cpu, above: 80, over: 2s, aggregate: min }]', [
+    [90, 'firing', 'firing'],
+    [70, 'inactive', 'resolved'],
+    [90, 'inactive'], // min(70, 90)
+    [90, 'firing', 'firing'], // min(90, 90)
+  ]);
+  runTable(t, 'rules: [{ name: r, metric: cpu, below: 20, over: 2s, aggregate: max }]', [
+    [10, 'firing', 'firing'],
+    [30, 'inactive', 'resolved'],
+    [10, 'inactive'], // max(30, 10)
+    [10, 'firing', 'firing'],
+  ]);
+});
+
+test('absent: fires after the wall-clock gap, repeats, resolves on the next sample', (t) => {
+  const alerting = new Alerting(parseRules('r.yaml', 'rules: [{ name: no_data, absent: 10s, repeat: 30s }]'), 1_000);
+  const kinds = (): string[] => alerting.take().map((o) => o.kind);
+  alerting.tick(10_999);
+  t.deepEqual(kinds(), []);
+  alerting.tick(11_000);
+  t.deepEqual(kinds(), ['firing']);
+  alerting.tick(20_000);
+  t.deepEqual(kinds(), []);
+  alerting.tick(41_000);
+  t.deepEqual(kinds(), ['repeat']);
+  alerting.onSample(BASE, 50, 50);
+  alerting.onArrival(45_000);
+  const resolved = alerting.take();
+  t.deepEqual(resolved.map((o) => [o.kind, o.timestamp, o.since]), [['resolved', 45_000, 1_000]]);
+  alerting.tick(54_999);
+  t.deepEqual(kinds(), []);
+});
+
+test('idempotency keys name rule, episode and transition, and are stable on replay', (t) => {
+  const yaml = 'rules: [{ name: r, metric: cpu, above: 80, repeat: 1s }]';
+  const run = (): string[] => {
+    const a = new Alerting(parseRules('r.yaml', yaml), 0);
+    [90, 90, 10].forEach((v, i) => a.onSample(BASE + i * STEP, v, 0));
+    return a.take().map((o) => o.key);
+  };
+  t.deepEqual(run(), [`r:${BASE}:firing`, `r:${BASE}:repeat:${BASE + STEP}`, `r:${BASE}:resolved`]);
+  t.deepEqual(run(), run());
+});
+
+test('reload: unchanged rules keep state, changed ones restart, removed ones go silently', (t) => {
+  const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: cpu, metric: cpu, above: 80 }, { name: ram, metric: ram, above: 80 }, { name: gone, metric: cpu, above: 10 }]'), 0);
+  a.onSample(BASE, 90, 90);
+  t.is(a.take().length, 3);
+  const change = a.replace(parseRules('r.yaml', 'rules: [{ name: cpu, metric: cpu, above: 80 }, { name: ram, metric: ram, above: 85 }, { name: new, metric: cpu, above: 95 }]'));
+  t.deepEqual(change, { added: ['new'], changed: ['ram'], removed: ['gone'] });
+  t.deepEqual(a.take(), []);
+  const states = a.save().rules;
+  t.is(states.cpu!.state.phase, 'firing');
+  t.is(states.ram!.state.phase, 'inactive');
+  a.onSample(BASE + STEP, 90, 90);
+  t.deepEqual(a.take().map((o) => `${o.rule}:${o.kind}`), ['ram:firing']);
+});
+
+test('save and restore continue the episode: no second firing, windows kept', (t) => {
+  const yaml = 'rules: [{ name: r, metric: cpu, above: 80, over: 5s, aggregate: avg }]';
+  const a = new Alerting(parseRules('r.yaml', yaml), 0);
+  [100, 90].forEach((v, i) => a.onSample(BASE + i * STEP, v, 0));
+  t.deepEqual(a.take().map((o) => o.kind), ['firing']);
+  const b = new Alerting(parseRules('r.yaml', yaml), 0);
+  b.restore(JSON.parse(JSON.stringify(a.save())));
+  b.onSample(BASE + 2 * STEP, 65, 0); // avg (100+90+65)/3 = 85 with the window kept; 65 without it
+  t.deepEqual(b.take().map((o) => o.kind), []);
+  b.onSample(BASE + 3 * STEP, 0, 0); // avg 63.75
+  t.deepEqual(b.take().map((o) => o.kind), ['resolved']);
+});
