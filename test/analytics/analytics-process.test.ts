@@ -1,0 +1,153 @@
+import test from 'ava';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../../common/config.js';
+import { runNode, tempDir, waitFor, writeConfig, type Running } from '../helpers.js';
+
+const ANALYTICS = 'apps/analytics/main.js';
+const ENGINE = 'apps/engine/main.js';
+
+interface SavedStats {
+  cpu: { count: number; sum: number; min: number; max: number };
+  ram: { count: number; sum: number; min: number; max: number };
+  rejected: Record<string, number>;
+  gaps: number;
+}
+const savedStats = (dir: string): SavedStats | null => {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as { stats: SavedStats }).stats;
+  } catch {
+    return null;
+  }
+};
+
+/** The CSV chain oldest first: telemetry.csv.N … .1, telemetry.csv. */
+const chainFiles = (dataDir: string): string[] => {
+  const rotated = readdirSync(dataDir).filter((f) => /^telemetry\.csv\.\d+$/.test(f)).sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
+  return [...rotated, 'telemetry.csv'].map((f) => join(dataDir, f));
+};
+
+async function analyzeJson(cwd: string, files: string[], extra: string[] = []): Promise<{ samples: number; cpu: { avg: number; min: number; max: number }; ram: { avg: number }; rejected: Record<string, number>; gaps: number }> {
+  const p = runNode('cli/telemetry.js', ['analyze', ...files, '--json', ...extra], cwd);
+  await p.exited;
+  return JSON.parse(p.output());
+}
+
+test('kill -9 of the analytics app mid-stream, again and again: totals equal one uninterrupted pass', async (t) => {
+  const dir = await tempDir();
+  const config = await writeConfig(dir, 'engine: { intervalMs: 2, rotate: { maxBytes: 4096, keep: 1000 } }\nanalytics: { checkpointMs: 20, pollMs: 50 }\n');
+  copyFileSync(join(projectRoot, 'rules.yaml'), join(dir, 'rules.yaml'));
+  const env = { TELEMETRY_CONFIG: config };
+  const engine = runNode(ENGINE, [], dir, env);
+  let analytics: Running = runNode(ANALYTICS, [], dir, env);
+  t.teardown(() => {
+    engine.child.kill('SIGKILL');
+    analytics.child.kill('SIGKILL');
+  });
+  for (let round = 0; round < 6; round++) {
+    const before = savedStats(dir)?.cpu.count ?? 0;
+    await waitFor('analytics to make progress', () => (savedStats(dir)?.cpu.count ?? 0) > before + 100);
+    analytics.child.kill('SIGKILL');
+    await analytics.exited;
+    analytics = runNode(ANALYTICS, [], dir, env);
+  }
+  await waitFor('the last restart', () => analytics.output().includes('analytics started'));
+  engine.child.kill('SIGINT');
+  t.is(await engine.exited, 0);
+  const files = chainFiles(join(dir, 'data'));
+  t.true(files.length > 2, 'rotations happened');
+  const reference = await analyzeJson(dir, files);
+  await waitFor('analytics to catch up', () => savedStats(dir)?.cpu.count === reference.samples, 30_000);
+  analytics.child.kill('SIGINT');
+  t.is(await analytics.exited, 0, analytics.output());
+  const s = savedStats(dir)!;
+  t.is(s.cpu.count, reference.samples);
+  t.is(s.cpu.sum / s.cpu.count, reference.cpu.avg);
+  t.is(s.ram.sum / s.ram.count, reference.ram.avg);
+  t.is(s.cpu.max, reference.cpu.max);
+  t.is(s.gaps, reference.gaps);
+  t.is(s.gaps, 0);
+  t.deepEqual(Object.values(s.rejected).reduce((a, b) => a + b, 0), reference.rejected.total);
+});
+
+const row = (i: number, cpu: number): string => `${1_700_000_000_000 + i * 1000},${cpu.toFixed(2)},50.00,${i + 1}\n`;
+const alertLines = (output: string): string[] => output.split('\n').filter((l) => l.includes(' ALERT ')).map((l) => l.slice(l.indexOf('ALERT')).replace(/ rule=.*$/, ''));
+
+test('rules.yaml edited live: a lower threshold applies, a broken file keeps the running rules', async (t) => {
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data'));
+  const csv = join(dir, 'data', 'telemetry.csv');
+  writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
+  const rules = join(dir, 'rules.yaml');
+  writeFileSync(rules, 'rules:\n  - name: high_cpu\n    metric: cpu\n    above: 80\n');
+  const config = await writeConfig(dir, 'analytics: { pollMs: 50 }\n');
+  const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
+  t.teardown(() => app.child.kill('SIGKILL'));
+  await waitFor('start', () => app.output().includes('analytics started'));
+  appendFileSync(csv, row(0, 70));
+  await waitFor('the row to be read', () => savedStats(dir)?.cpu.count === 1);
+  t.deepEqual(alertLines(app.output()), []);
+
+  writeFileSync(rules, 'rules:\n  - name: high_cpu\n    metric: cpu\n    above: 60\n');
+  await waitFor('the reload line', () => app.output().includes('rules reloaded'));
+  t.regex(app.output(), /rules reloaded .*changed=high_cpu/);
+  appendFileSync(csv, row(1, 70));
+  await waitFor('the new alert', () => alertLines(app.output()).length === 1);
+  t.regex(alertLines(app.output())[0]!, /^ALERT firing high_cpu cpu=70\.00 > 60 \(warning\)/);
+
+  writeFileSync(rules, 'rules:\n  - name: high_cpu\n    metric: cpu\n    above: sixty\n');
+  await waitFor('the invalid-file error', () => app.output().includes('rules file is invalid; keeping the running rules'));
+  t.regex(app.output(), /rules\.yaml:4:12: rule "high_cpu": above: must be number/);
+  appendFileSync(csv, row(2, 50));
+  await waitFor('resolution under the running rules', () => alertLines(app.output()).length === 2);
+  t.regex(alertLines(app.output())[1]!, /^ALERT resolved high_cpu cpu=50\.00/);
+
+  writeFileSync(rules, 'rules:\n  - name: high_cpu\n    metric: cpu\n    above: 40\n');
+  await waitFor('the second reload', () => app.output().split('rules reloaded').length === 3);
+  appendFileSync(csv, row(3, 45));
+  await waitFor('the alert under the fixed file', () => alertLines(app.output()).length === 3);
+  t.regex(alertLines(app.output())[2]!, /^ALERT firing high_cpu cpu=45\.00 > 40/);
+  app.child.kill('SIGINT');
+  t.is(await app.exited, 0);
+});
+
+test('a live run and a backtest over the same rows give the same transitions', async (t) => {
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data'));
+  const csv = join(dir, 'data', 'telemetry.csv');
+  writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
+  writeFileSync(join(dir, 'rules.yaml'), [
+    'defaults: { repeat: 5s }',
+    'rules:',
+    '  - { name: high_cpu, metric: cpu, above: 80, for: 2s, clear: 70 }',
+    '  - { name: cpu_avg, metric: cpu, above: 60, over: 4s, aggregate: avg }',
+    '',
+  ].join('\n'));
+  const config = await writeConfig(dir, 'analytics: { pollMs: 20 }\n');
+  const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
+  t.teardown(() => app.child.kill('SIGKILL'));
+  await waitFor('start', () => app.output().includes('analytics started'));
+  let seed = 3;
+  let text = '';
+  for (let i = 0; i < 400; i++) {
+    seed = (seed * 48271) % 2147483647;
+    text += row(i, (seed % 10000) / 100);
+  }
+  // appended in uneven pieces, lines split across writes
+  for (let at = 0; at < text.length; ) {
+    const n = 1 + ((at * 7919) % 2000);
+    appendFileSync(csv, text.slice(at, at + n));
+    at += n;
+    if (at % 3 === 0) await new Promise((r) => setTimeout(r, 5));
+  }
+  await waitFor('all rows read', () => savedStats(dir)?.cpu.count === 400);
+  app.child.kill('SIGINT');
+  await app.exited;
+  const backtest = runNode('cli/telemetry.js', ['analyze', csv, '--rules', 'rules.yaml'], dir);
+  await backtest.exited;
+  const live = alertLines(app.output()).filter((l) => !l.startsWith('ALERT still firing'));
+  const replay = backtest.output().split('\n').filter((l) => l.includes('ALERT')).map((l) => l.slice(l.indexOf('ALERT')));
+  t.true(live.length > 10, `enough transitions (${live.length})`);
+  t.deepEqual(live, replay);
+  t.true(existsSync(join(dir, 'data', 'analytics-state.json')));
+});
