@@ -14,12 +14,12 @@ export function publishMetrics(metrics: Record<string, () => number | string>): 
 }
 
 /** Runs `stop` once on the first SIGINT or SIGTERM. */
-export function onShutdown(stop: (signal: string) => void): void {
+export function onShutdown(stop: (signal: string) => void | Promise<void>): void {
   let stopping = false;
   const handler = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    stop(signal);
+    void stop(signal);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -11,6 +11,10 @@ import { fail, loadConfigOrExit } from '../../common/start-app.js';
 import { watchDir } from '../../common/watch-dir.js';
 import { createAnalysis } from './analysis.js';
 import { consoleChannel } from './notify/console.js';
+import { EmailChannel } from './notify/email.js';
+import { readEmailSettings, redact } from './notify/email-settings.js';
+import { Outbox } from './notify/outbox.js';
+import { createSmtpMailer } from './notify/smtp.js';
 import { loadRules } from './rules/load-rules.js';
 import { watchRules } from './rules/watch-rules.js';
 import type { Rule } from './rules/rule.js';
@@ -44,6 +48,21 @@ if (saved) {
   if (saved.alerts) alerting.restore(saved.alerts as AlertingState);
 }
 
+const email = ((): EmailChannel | null => {
+  try {
+    const settings = readEmailSettings(config.email);
+    if (!settings) {
+      log.info('email alerts are off: set TELEMETRY_SMTP_URL and TELEMETRY_EMAIL_TO to turn them on');
+      return null;
+    }
+    log.info('email alerts are on', { smtp: redact(settings.url), to: settings.to.join(','), digestMs: settings.digestMs, minSeverity: settings.minSeverity });
+    return new EmailChannel(settings, new Outbox(join(dataDir, 'outbox.jsonl')), createSmtpMailer(settings), clock);
+  } catch (err) {
+    log.error(`email alerts are off: ${(err as Error).message}`, { code: (err as { code?: string }).code });
+    return null;
+  }
+})();
+
 let dirty = false;
 function checkpoint(): void {
   saveState(dataDir, { version: 1, position: tail.position, parser: ingest.parser.save(), stats: ingest.stats.save(), alerts: alerting.save() });
@@ -52,7 +71,9 @@ function checkpoint(): void {
 
 function notify(transitions: Transition[]): void {
   if (transitions.length === 0) return;
-  // Saved before anything is shown, so a crash can lose a console line but never repeat one.
+  // Into the durable outbox (deduplicated by key) and the state saved before anything is shown:
+  // a crash can lose a console line but never repeat one, and a replay re-adds nothing twice.
+  email?.send(transitions.filter((t) => t.channels.includes('email')));
   checkpoint();
   consoleChannel.send(transitions.filter((t) => t.channels.includes('console')));
 }
@@ -94,6 +115,9 @@ function summary(): Record<string, number | string | null> {
     gaps: s.gaps,
     lagBytes: tail.lagBytes,
     firing: alerting.firingCount,
+    outbox: email?.depth ?? null,
+    emailsSent: email?.sent ?? null,
+    emailFailures: email?.failed ?? null,
   };
 }
 const summaryTimer = setInterval(() => log.info('analytics summary', summary()), analytics.summaryEveryMs);
@@ -104,18 +128,22 @@ publishMetrics({
   rejected: () => ingest.stats.rejectedTotal,
   'lag bytes': () => tail.lagBytes,
   'alerts firing': () => alerting.firingCount,
+  'email outbox': () => email?.depth ?? 0,
+  'emails sent': () => email?.sent ?? 0,
+  'email failures': () => email?.failed ?? 0,
 });
 
 poll();
 signalReady();
 log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules: analytics.rules, ruleCount: alerting.ruleCount, resumedAt: saved?.position?.offset ?? 0, samples: ingest.stats.samples });
 
-onShutdown((signal) => {
+onShutdown(async (signal) => {
   clearTimeout(pollTimer);
   for (const t of [absentTimer, checkpointTimer, summaryTimer]) clearInterval(t);
   for (const stop of stopWatching) stop();
   try {
     checkpoint();
+    await email?.stop();
   } catch (err) {
     fail(APP, err);
   }

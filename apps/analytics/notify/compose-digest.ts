@@ -1,0 +1,57 @@
+// One email for a batch of transitions: the subject names the count, the worst severity and the
+// rules; plain-text and HTML bodies list each with value, threshold, time and host.
+import type { Severity } from '../../../common/config.js';
+import type { Transition } from '../rules/alerting.js';
+import { formatDuration } from '../rules/duration.js';
+
+export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
+
+export interface Digest {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+interface Row {
+  state: string;
+  rule: string;
+  value: string;
+  threshold: string;
+  severity: string;
+  time: string;
+}
+
+function rowOf(t: Transition): Row {
+  const state = t.kind === 'repeat' ? 'still firing' : t.kind;
+  if (t.op === 'absent') {
+    return { state, rule: t.rule, value: `no data for ${formatDuration(t.value)}`, threshold: `absent ${formatDuration(t.threshold)}`, severity: t.severity, time: new Date(t.timestamp).toISOString() };
+  }
+  return { state, rule: t.rule, value: `${t.metric}=${t.value.toFixed(2)}`, threshold: `${t.op === 'above' ? '>' : '<'} ${t.threshold}`, severity: t.severity, time: new Date(t.timestamp).toISOString() };
+}
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+export function composeDigest(transitions: Transition[], host: string): Digest {
+  const worst = transitions.reduce<Severity>((w, t) => (SEVERITY_RANK[t.severity] > SEVERITY_RANK[w] ? t.severity : w), 'info');
+  const rules = [...new Set(transitions.map((t) => t.rule))];
+  const allResolved = transitions.every((t) => t.kind === 'resolved');
+  const count = transitions.length;
+  const subject = `[telemetry] ${allResolved ? 'RESOLVED' : worst.toUpperCase()}: ${count} ${count === 1 ? 'alert' : 'alerts'} on ${host}: ${rules.join(', ')}`;
+  const rows = transitions.map(rowOf);
+  const text = [
+    `${count} alert ${count === 1 ? 'notification' : 'notifications'} from ${host}:`,
+    '',
+    ...rows.map((r) => `${r.time}  ${r.state.padEnd(12)} ${r.rule}  ${r.value} (${r.threshold})  ${r.severity}`),
+    '',
+    `host: ${host}`,
+  ].join('\n');
+  const cells = (r: Row): string => [r.time, r.state, r.rule, r.value, r.threshold, r.severity].map((c) => `<td>${escapeHtml(c)}</td>`).join('');
+  const html = [
+    `<p>${count} alert ${count === 1 ? 'notification' : 'notifications'} from <b>${escapeHtml(host)}</b></p>`,
+    '<table border="1" cellpadding="4" cellspacing="0">',
+    '<tr><th>time</th><th>state</th><th>rule</th><th>value</th><th>threshold</th><th>severity</th></tr>',
+    ...rows.map((r) => `<tr>${cells(r)}</tr>`),
+    '</table>',
+  ].join('\n');
+  return { subject, text, html };
+}
