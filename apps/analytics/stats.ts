@@ -21,6 +21,13 @@ class Accumulator {
     if (value > this.max) this.max = value;
   }
 
+  reset(): void {
+    this.count = 0;
+    this.sum = 0;
+    this.min = Infinity;
+    this.max = -Infinity;
+  }
+
   merge(other: Accumulator): void {
     this.count += other.count;
     this.sum += other.sum;
@@ -51,8 +58,8 @@ export class RollingWindow {
     if (bucket.slot !== slot) {
       if (slot < bucket.slot) return; // older than the window
       bucket.slot = slot;
-      bucket.cpu = new Accumulator();
-      bucket.ram = new Accumulator();
+      bucket.cpu.reset();
+      bucket.ram.reset();
     }
     bucket.cpu.add(cpu);
     bucket.ram.add(ram);
@@ -110,8 +117,8 @@ export class Stats {
     this.cpu.add(cpu);
     this.ram.add(ram);
     this.window.add(timestamp, cpu, ram);
-    if (seq === seq) {
-      if (this.lastSeq === this.lastSeq) {
+    if (!Number.isNaN(seq)) {
+      if (!Number.isNaN(this.lastSeq)) {
         if (seq > this.lastSeq + 1) this.gaps += seq - this.lastSeq - 1;
         else if (seq <= this.lastSeq) this.seqRestarts++;
       }
@@ -133,7 +140,7 @@ export class Stats {
 
   save(): StatsState {
     const acc = (a: Accumulator): StatsState['cpu'] => ({ count: a.count, sum: a.sum, min: a.count ? a.min : null, max: a.count ? a.max : null });
-    return { cpu: acc(this.cpu), ram: acc(this.ram), rejected: { ...this.rejected }, headers: this.headers, gaps: this.gaps, seqRestarts: this.seqRestarts, truncations: this.truncations, lastSeq: this.lastSeq === this.lastSeq ? this.lastSeq : null };
+    return { cpu: acc(this.cpu), ram: acc(this.ram), rejected: { ...this.rejected }, headers: this.headers, gaps: this.gaps, seqRestarts: this.seqRestarts, truncations: this.truncations, lastSeq: Number.isNaN(this.lastSeq) ? null : this.lastSeq };
   }
 
   restore(s: StatsState): void {

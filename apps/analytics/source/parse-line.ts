@@ -77,7 +77,10 @@ export class LineParser {
     return this.judge(n);
   }
 
-  /** Plain numeric fields into `values`; -1 when any field is not `digits[.digits]` of ≤15 digits. */
+  /**
+   * Plain numeric fields into `values`; -1 when any field is not `digits[.digits]` of ≤15 digits.
+   * buf[end] is the line's `\r` or `\n`, or past the buffer: never a digit, so it stops a field.
+   */
   private extractFast(buf: Uint8Array, start: number, end: number): number {
     const values = this.values;
     let n = 0;
@@ -90,25 +93,24 @@ export class LineParser {
       while (c >= 48 && c <= 57) {
         mantissa = mantissa * 10 + (c - 48);
         digits++;
-        c = ++i < end ? buf[i]! : 44;
+        c = buf[++i]!;
       }
       if (digits === 0) return -1;
       if (c === 46) {
-        c = ++i < end ? buf[i]! : 44;
+        c = buf[++i]!;
         while (c >= 48 && c <= 57) {
           mantissa = mantissa * 10 + (c - 48);
-          digits++;
           scale++;
-          c = ++i < end ? buf[i]! : 44;
+          c = buf[++i]!;
         }
         if (scale === 0) return -1;
+        digits += scale;
       }
-      if (digits > 15 || c !== 44 || n === MAX_FIELDS) return -1;
+      if (digits > 15 || n === MAX_FIELDS) return -1;
       // mantissa and 10^scale are exact, so the quotient is correctly rounded: equal to Number(text)
       values[n++] = scale === 0 ? mantissa : mantissa / POW10[scale]!;
-      if (i >= end) return n;
-      i++;
-      if (i === end) return -1; // trailing comma: an empty last field
+      if (i >= end) return i === end ? n : -1;
+      if (c !== 44 || ++i === end) return -1; // not a comma, or a trailing comma
     }
   }
 
