@@ -24,25 +24,40 @@ export function roundPercent(value: number): number {
 /** Longest line encodeRow can produce, in bytes. */
 export const MAX_ROW_BYTES = 64;
 
-function writeUint(buf: Uint8Array, pos: number, value: number): number {
+function writeSmall(buf: Uint8Array, pos: number, value: number): number {
+  // value < 2^31: int32 arithmetic, much cheaper than floating-point floor
   let end = pos + 1;
-  for (let x = value; x >= 10; x = Math.floor(x / 10)) end++;
-  let x = value;
-  for (let i = end - 1; i >= pos; i--) {
-    const q = Math.floor(x / 10);
-    buf[i] = 48 + (x - q * 10);
+  for (let x = value; x >= 10; x = (x / 10) | 0) end++;
+  for (let i = end - 1, x = value; i >= pos; i--) {
+    const q = (x / 10) | 0;
+    buf[i] = 48 + x - q * 10;
     x = q;
   }
   return end;
 }
 
+function writeUint(buf: Uint8Array, pos: number, value: number): number {
+  if (value < 1e9) return writeSmall(buf, pos, value);
+  const high = Math.floor(value / 1e9);
+  pos = writeUint(buf, pos, high);
+  // the low nine digits, zero-padded
+  let x = value - high * 1e9;
+  for (let i = pos + 8; i >= pos; i--) {
+    const q = (x / 10) | 0;
+    buf[i] = 48 + x - q * 10;
+    x = q;
+  }
+  return pos + 9;
+}
+
 function writeHundredths(buf: Uint8Array, pos: number, hundredths: number): number {
-  const whole = Math.floor(hundredths / 100);
+  const whole = (hundredths / 100) | 0;
   const frac = hundredths - whole * 100;
-  pos = writeUint(buf, pos, whole);
+  pos = writeSmall(buf, pos, whole);
   buf[pos] = 46;
-  buf[pos + 1] = 48 + Math.floor(frac / 10);
-  buf[pos + 2] = 48 + (frac % 10);
+  const tens = (frac / 10) | 0;
+  buf[pos + 1] = 48 + tens;
+  buf[pos + 2] = 48 + frac - tens * 10;
   return pos + 3;
 }
 

@@ -6,11 +6,16 @@
 //
 // W is the one word both sides wait on and notify (Atomics as a condition variable for "not full"
 // and "not empty"); close() sets a bit in W, so it wakes every waiter and no waiter can miss it.
+// A side announces that it is about to sleep in its own flag word, so the other side pays for
+// Atomics.notify only when someone may be asleep (every access is sequentially consistent: a
+// sleeper's flag is always seen by the thread whose change of W it waits for).
 // head is known only to the producer, tail only to the consumer.
 
 const W = 0;
 const CAPACITY = 1;
-const CTL_BYTES = 8;
+const CONSUMER_WAITING = 2;
+const PRODUCER_WAITING = 3;
+const CTL_BYTES = 16;
 const CLOSED = 1 << 30;
 const COUNT = CLOSED - 1;
 export const FIELDS = 4; // timestamp, cpu, ram, seq
@@ -33,7 +38,7 @@ export class Ring {
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
-    this.ctl = new Int32Array(buffer, 0, 2);
+    this.ctl = new Int32Array(buffer, 0, 4);
     this.capacity = this.ctl[CAPACITY] as number;
     this.slots = new Float64Array(buffer, CTL_BYTES, this.capacity * FIELDS);
   }
@@ -41,7 +46,7 @@ export class Ring {
   static create(capacity: number): Ring {
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > COUNT) throw new RangeError(`ring capacity must be 1..${COUNT}`);
     const buffer = new SharedArrayBuffer(CTL_BYTES + capacity * FIELDS * 8);
-    new Int32Array(buffer, 0, 2)[CAPACITY] = capacity;
+    new Int32Array(buffer, 0, 4)[CAPACITY] = capacity;
     return new Ring(buffer);
   }
 
@@ -56,10 +61,12 @@ export class Ring {
     if ((w & COUNT) === this.capacity && (w & CLOSED) === 0) {
       if (!block) return Push.Full;
       const start = performance.now();
+      Atomics.store(this.ctl, PRODUCER_WAITING, 1);
       while ((w & COUNT) === this.capacity && (w & CLOSED) === 0) {
         Atomics.wait(this.ctl, W, w);
         w = Atomics.load(this.ctl, W);
       }
+      Atomics.store(this.ctl, PRODUCER_WAITING, 0);
       this.blockedMs += performance.now() - start;
     }
     if (w & CLOSED) return Push.Closed;
@@ -70,7 +77,7 @@ export class Ring {
     this.slots[at + 3] = seq;
     this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
     const before = Atomics.add(this.ctl, W, 1);
-    if ((before & COUNT) === 0) Atomics.notify(this.ctl, W, 1);
+    if ((before & COUNT) === 0 && Atomics.load(this.ctl, CONSUMER_WAITING) === 1) Atomics.notify(this.ctl, W, 1);
     return Push.Ok;
   }
 
@@ -83,7 +90,9 @@ export class Ring {
     if ((w & COUNT) === 0) {
       if (w & CLOSED) return -1;
       if (timeoutMs <= 0) return 0;
+      Atomics.store(this.ctl, CONSUMER_WAITING, 1);
       Atomics.wait(this.ctl, W, w, timeoutMs);
+      Atomics.store(this.ctl, CONSUMER_WAITING, 0);
       w = Atomics.load(this.ctl, W);
       if ((w & COUNT) === 0) return w & CLOSED ? -1 : 0;
     }
@@ -93,7 +102,7 @@ export class Ring {
     if (first < n) out.set(this.slots.subarray(0, (n - first) * FIELDS), first * FIELDS);
     this.tail = (this.tail + n) % this.capacity;
     const before = Atomics.sub(this.ctl, W, n);
-    if ((before & COUNT) === this.capacity) Atomics.notify(this.ctl, W, 1);
+    if ((before & COUNT) === this.capacity && Atomics.load(this.ctl, PRODUCER_WAITING) === 1) Atomics.notify(this.ctl, W, 1);
     return n;
   }
 
