@@ -16,11 +16,6 @@ export function formatRow(timestamp: number, cpu: number, ram: number, seq: numb
   return `${timestamp},${cpu.toFixed(2)},${ram.toFixed(2)},${seq}\n`;
 }
 
-/** Percent rounded to the two decimals the file carries. */
-export function roundPercent(value: number): number {
-  return Math.round(Math.min(100, Math.max(0, value)) * 100) / 100;
-}
-
 /** Longest line encodeRow can produce, in bytes. */
 export const MAX_ROW_BYTES = 64;
 

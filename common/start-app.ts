@@ -1,14 +1,19 @@
 // Shared start-up of both apps: load the configuration or exit 1 with every problem listed.
-import { loadConfig, type LoadedConfig } from './config.js';
+import { Worker } from 'node:worker_threads';
+import type { LoadedConfig } from './config.js';
 import { TelemetryError } from './errors.js';
 import { log } from './log.js';
+import type { ConfigReply } from './load-config-worker.js';
 
 export async function loadConfigOrExit(app: string): Promise<LoadedConfig> {
-  try {
-    return await loadConfig();
-  } catch (err) {
-    fail(app, err);
-  }
+  const worker = new Worker(new URL('./load-config-worker.js', import.meta.url));
+  const reply = await new Promise<ConfigReply>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  }).catch((err: unknown) => fail(app, err));
+  await worker.terminate();
+  if (!reply.ok) fail(app, reply.code ? new TelemetryError(reply.code, reply.message) : new Error(reply.message));
+  return reply.loaded;
 }
 
 /** Logs a fatal start-up or run-time error (with its code) and exits non-zero so PM2 restarts. */

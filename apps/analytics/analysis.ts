@@ -2,6 +2,7 @@
 // same rows gives the same transitions.
 import { Ingest } from './ingest.js';
 import { Alerting } from './rules/alerting.js';
+import type { Transition } from './rules/alerting.js';
 import type { Rule } from './rules/rule.js';
 
 export interface Analysis {
@@ -9,8 +10,8 @@ export interface Analysis {
   alerting: Alerting;
 }
 
-export function createAnalysis(rules: Rule[], windowMs: number, now: number): Analysis {
-  const alerting = new Alerting(rules, now);
-  const ingest = new Ingest(windowMs, rules.length > 0 ? (t, cpu, ram) => alerting.onSample(t, cpu, ram) : undefined);
+export function createAnalysis(rules: Rule[], windowMs: number, now: number, onTransition?: (t: Transition) => void): Analysis {
+  const alerting = new Alerting(rules, now, onTransition);
+  const ingest = new Ingest(windowMs, rules.length > 0 ? alerting.onSample.bind(alerting) : undefined);
   return { ingest, alerting };
 }

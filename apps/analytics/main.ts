@@ -23,6 +23,12 @@ import { TailFile } from './source/tail-file.js';
 import { loadState, saveState } from './state-file.js';
 
 const APP = 'telemetry-analytics';
+// Catching up on a backlog (a first start on a large file, a long stop), transitions on samples
+// older than this are recorded in the alert state but not notified: nobody wants a page for last
+// week. A poll reading more than CATCH_UP_BYTES is catching up.
+const HISTORY_MS = 10 * 60_000;
+const CATCH_UP_BYTES = 1 << 20;
+const POLL_BUDGET = 64 << 20;
 const { config, file } = await loadConfigOrExit(APP);
 const { analytics } = config;
 const dataDir = config.data.dir;
@@ -69,7 +75,10 @@ function checkpoint(): void {
   dirty = false;
 }
 
-function notify(transitions: Transition[]): void {
+function notify(all: Transition[], catchingUp = false): void {
+  const cutoff = clock.now() - HISTORY_MS;
+  const transitions = catchingUp ? all.filter((t) => t.op === 'absent' || t.timestamp >= cutoff) : all;
+  if (transitions.length < all.length) log.info('catching up on history: older transitions recorded without notifying', { transitions: all.length - transitions.length, olderThan: '10m' });
   if (transitions.length === 0) return;
   // Into the durable outbox (deduplicated by key) and the state saved before anything is shown:
   // a crash can lose a console line but never repeat one, and a replay re-adds nothing twice.
@@ -83,11 +92,11 @@ function poll(): void {
   clearTimeout(pollTimer);
   const before = ingest.stats.samples;
   const offset = tail.position?.offset;
-  const more = tail.poll();
+  const read = tail.poll(POLL_BUDGET);
   if (ingest.stats.samples !== before) alerting.onArrival(clock.now());
   if (tail.position?.offset !== offset) dirty = true;
-  notify(alerting.take());
-  pollTimer = more ? setTimeout(poll, 0) : setTimeout(poll, analytics.pollMs);
+  notify(alerting.take(), read > CATCH_UP_BYTES);
+  pollTimer = setTimeout(poll, read >= POLL_BUDGET ? 0 : analytics.pollMs);
 }
 
 const stopWatching = [watchDir(dataDir, ['telemetry.csv'], poll), watchRules(analytics.rules, alerting)];

@@ -11,6 +11,8 @@ import { Ring } from './ring.js';
 import { createStats, Stat, type WorkerData, type WorkerMessage, type WorkerName } from './worker-protocol.js';
 
 const APP = 'telemetry-engine';
+// The workers allocate almost nothing per sample: small heaps keep the idle RSS low.
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 const { config, file } = await loadConfigOrExit(APP);
 const { engine } = config;
 const ring = Ring.create(engine.queue.capacity);
@@ -21,7 +23,7 @@ const done = new Set<WorkerName>();
 
 function startWorker(name: WorkerName, startSeq: number): Promise<number> {
   const data: WorkerData = { config, ring: ring.buffer, stats: statsBuffer, startSeq };
-  const worker = new Worker(new URL(`./${name}-worker.js`, import.meta.url), { workerData: data });
+  const worker = new Worker(new URL(`./${name}-worker.js`, import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS });
   workers.set(name, worker);
   return new Promise((resolve) => {
     worker.on('message', (m: WorkerMessage) => {

@@ -28,6 +28,8 @@ interface Tracked<R extends Rule> {
   rule: R;
   state: AlertState;
   window: WindowAggregate | null;
+  /** The rule reads cpu (else ram): decided once, not per sample. */
+  cpu: boolean;
 }
 
 export interface AlertingState {
@@ -46,9 +48,12 @@ export class Alerting {
   private absents: Tracked<AbsentRule>[] = [];
   private lastArrival: number;
   private out: Transition[] = [];
+  private readonly emit: (t: Transition) => void;
 
-  constructor(rules: Rule[], now: number) {
+  /** Transitions are collected for take(), or handed to `onTransition` as they happen. */
+  constructor(rules: Rule[], now: number, onTransition?: (t: Transition) => void) {
     this.lastArrival = now;
+    this.emit = onTransition ?? ((t) => this.out.push(t));
     this.replace(rules);
   }
 
@@ -62,9 +67,11 @@ export class Alerting {
 
   /** Judges one accepted sample against every threshold rule. */
   onSample(timestamp: number, cpu: number, ram: number): void {
-    for (const t of this.thresholds) {
-      const sample = t.rule.metric === 'cpu' ? cpu : ram;
-      const value = t.window ? t.window.push(timestamp, sample) : sample;
+    const thresholds = this.thresholds;
+    for (let i = 0; i < thresholds.length; i++) {
+      const t = thresholds[i]!;
+      const sample = t.cpu ? cpu : ram;
+      const value = t.window === null ? sample : t.window.push(timestamp, sample);
       const next = evaluateThreshold(t.rule, t.state, timestamp, value);
       if (next !== t.state) this.change(t, next, timestamp, value);
     }
@@ -100,7 +107,8 @@ export class Alerting {
       old.delete(rule.name);
       if (before?.rule.definition === rule.definition) return before as Tracked<R>;
       (before ? change.changed : change.added).push(rule.name);
-      return { rule, state: INACTIVE, window: rule.kind === 'threshold' && rule.over ? new WindowAggregate(rule.over.aggregate, rule.over.ms) : null };
+      const threshold = rule.kind === 'threshold';
+      return { rule, state: INACTIVE, window: threshold && rule.over ? new WindowAggregate(rule.over.aggregate, rule.over.ms) : null, cpu: threshold && rule.metric === 'cpu' };
     };
     this.thresholds = rules.filter((r): r is ThresholdRule => r.kind === 'threshold').map(keep);
     this.absents = rules.filter((r): r is AbsentRule => r.kind === 'absent').map(keep);
@@ -133,7 +141,7 @@ export class Alerting {
     t.state = next;
     if (!kind) return;
     const r = t.rule;
-    this.out.push({
+    this.emit({
       rule: r.name,
       kind,
       timestamp,

@@ -25,7 +25,7 @@ export function transitionOf(before: AlertState, after: AlertState): TransitionK
 }
 
 function beyond(rule: ThresholdRule, value: number, limit: number): boolean {
-  return rule.op === 'above' ? value > limit : value < limit;
+  return rule.above ? value > limit : value < limit;
 }
 
 /** Threshold rules, judged on every sample by its timestamp. `value` is the sample's or the window's. */

@@ -104,6 +104,7 @@ function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem
     kind: 'threshold' as const,
     metric: r.metric ?? 'cpu',
     op,
+    above: op === 'above',
     threshold,
     clear,
     forMs: duration(r.for ?? defaults.for),

@@ -18,6 +18,8 @@ export interface ThresholdRule extends RuleBase {
   kind: 'threshold';
   metric: Metric;
   op: 'above' | 'below';
+  /** op === 'above', as a boolean for the per-sample comparison. */
+  above: boolean;
   threshold: number;
   clear: number;
   forMs: number;

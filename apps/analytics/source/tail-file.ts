@@ -104,19 +104,19 @@ export class TailFile {
     }
   }
 
-  /** Reads what has arrived, up to about `budget` bytes; true when more is waiting. */
-  poll(budget = 64 << 20): boolean {
-    if (!this.current && !this.openNext()) return false;
+  /** Reads what has arrived, up to about `budget` bytes, and returns the bytes read (≥ budget: more is waiting). */
+  poll(budget = 64 << 20): number {
+    if (!this.current && !this.openNext()) return 0;
     let read = 0;
     for (;;) {
       const f = this.current!;
       read += this.drain(f, budget - read);
-      if (read >= budget) return true;
+      if (read >= budget) return read;
       const st = statOrNull(this.path);
       if (st && st.ino === f.ino && st.dev === f.dev) {
         const before = f.head;
         f.head = readHead(f.fd);
-        if (st.size >= f.committed && samePrefix(f.head, before, f.committed)) return false;
+        if (st.size >= f.committed && samePrefix(f.head, before, f.committed)) return read;
         this.events.truncated();
         this.events.notice('telemetry.csv was truncated; reading it again from the start', { path: this.path, offset: f.committed });
         this.startOver(f);
@@ -128,7 +128,7 @@ export class TailFile {
       closeSync(f.fd);
       this.current = null;
       this.done = [...this.done, { dev: f.dev, ino: f.ino, head: f.head.toString('base64') }].slice(-DONE_KEPT);
-      if (!this.openNext()) return false;
+      if (!this.openNext()) return read;
     }
   }
 

@@ -21,9 +21,9 @@ test('good.yaml: defaults applied, durations in ms, every kind of rule', (t) => 
   t.deepEqual(
     rules.map((r) => ({ ...r, definition: undefined })),
     [
-      { name: 'high_cpu', kind: 'threshold', metric: 'cpu', op: 'above', threshold: 80, clear: 75, forMs: 5000, over: null, repeatMs: 1_800_000, severity: 'warning', channels: ['console', 'email'], definition: undefined },
-      { name: 'low_ram', kind: 'threshold', metric: 'ram', op: 'below', threshold: 5, clear: 5, forMs: 0, over: null, repeatMs: 1_800_000, severity: 'warning', channels: ['console'], definition: undefined },
-      { name: 'cpu_minute', kind: 'threshold', metric: 'cpu', op: 'above', threshold: 70, clear: 70, forMs: 0, over: { ms: 60_000, aggregate: 'avg' }, repeatMs: 1_800_000, severity: 'info', channels: ['console', 'email'], definition: undefined },
+      { name: 'high_cpu', kind: 'threshold', metric: 'cpu', op: 'above', above: true, threshold: 80, clear: 75, forMs: 5000, over: null, repeatMs: 1_800_000, severity: 'warning', channels: ['console', 'email'], definition: undefined },
+      { name: 'low_ram', kind: 'threshold', metric: 'ram', op: 'below', above: false, threshold: 5, clear: 5, forMs: 0, over: null, repeatMs: 1_800_000, severity: 'warning', channels: ['console'], definition: undefined },
+      { name: 'cpu_minute', kind: 'threshold', metric: 'cpu', op: 'above', above: true, threshold: 70, clear: 70, forMs: 0, over: { ms: 60_000, aggregate: 'avg' }, repeatMs: 1_800_000, severity: 'info', channels: ['console', 'email'], definition: undefined },
       { name: 'no_data', kind: 'absent', absentMs: 10_000, repeatMs: 1_800_000, severity: 'critical', channels: ['console', 'email'], definition: undefined },
     ],
   );

@@ -1,0 +1,166 @@
+// `npm run bench`: every figure beside its reference, measured in the same run, as one table.
+//   BENCH_ROWS (default 10M) rows for the burst and analyze runs; BENCH_IDLE_SECONDS (default 60).
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../common/config.js';
+import { formatRow } from '../common/csv-format.js';
+import { generateCsv } from './generate-csv.js';
+import { measure, percentile, procStats, startNode, stopApp, waitFor } from './proc.js';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const dist = join(projectRoot, 'dist');
+const ref = join(projectRoot, 'bench', 'reference');
+const tmp = mkdtempSync(join(tmpdir(), 'telemetry-bench-'));
+const rows: string[][] = [];
+const MiB = (kib: number): string => `${(kib / 1024).toFixed(1)} MiB`;
+const rate = (n: number, s: number): string => `${(n / s / 1e6).toFixed(2)} M rows/s`;
+const say = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
+const row = (...cells: string[]): void => void rows.push(cells);
+
+function config(dir: string, yaml: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'telemetry.yaml');
+  writeFileSync(file, yaml);
+  return file;
+}
+
+function buildReferences(): void {
+  say('compiling the C++ engine and the C strtod scan');
+  execFileSync('g++', ['-O2', '-std=c++17', '-pthread', '-o', join(tmp, 'engine-cpp'), join(ref, 'engine.cpp')]);
+  execFileSync('cc', ['-O2', '-o', join(tmp, 'strtod-scan'), join(ref, 'strtod_scan.c')]);
+}
+
+function benchEngine(): void {
+  say(`engine burst: ${ROWS} rows at intervalMs 0`);
+  const dir = join(tmp, 'engine');
+  const cfg = config(dir, `data: { dir: ${dir}/data }\nengine: { intervalMs: 0, limit: ${ROWS}, statsEveryMs: 600000 }\n`);
+  const ours = measure([process.execPath, join(dist, 'apps/engine/main.js')], { TELEMETRY_CONFIG: cfg });
+  const cpp = measure([join(tmp, 'engine-cpp'), join(tmp, 'engine-cpp.csv'), String(ROWS)]);
+  row('engine burst (rows/s)', rate(ROWS, ours.wall), `${rate(ROWS, cpp.wall)} (C++ queue+mutex+ofstream)`, `${(cpp.wall / ours.wall).toFixed(2)}x`, '>= 2x');
+  row('engine burst CPU / peak RSS', `${ours.cpu.toFixed(2)} s / ${MiB(ours.maxRssKiB)}`, `${cpp.cpu.toFixed(2)} s / ${MiB(cpp.maxRssKiB)}`, '', 'RSS < 100 MiB');
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(join(tmp, 'engine-cpp.csv'), { force: true });
+}
+
+function benchAnalyze(csv: string): void {
+  say('analyze vs the C strtod scan and the Python csv reader');
+  const ours = measure([process.execPath, join(dist, 'cli/telemetry.js'), 'analyze', csv, '--json']);
+  const c = measure([join(tmp, 'strtod-scan'), csv]);
+  const py = measure(['python3', join(ref, 'csv_reader.py'), csv]);
+  row('analyze (rows/s)', rate(ROWS, ours.wall), `${rate(ROWS, c.wall)} (C read+strtod)`, `${(c.wall / ours.wall).toFixed(2)}x`, 'time <= C scan');
+  row('analyze vs Python csv', rate(ROWS, ours.wall), `${rate(ROWS, py.wall)} (Python csv)`, `${(py.wall / ours.wall).toFixed(2)}x`, '');
+  row('analyze CPU / peak RSS', `${ours.cpu.toFixed(2)} s / ${MiB(ours.maxRssKiB)}`, `C ${c.cpu.toFixed(2)} s / ${MiB(c.maxRssKiB)}; Py ${py.cpu.toFixed(2)} s / ${MiB(py.maxRssKiB)}`, '', 'RSS < 80 MiB');
+  const rules = join(tmp, 'bench-rules.yaml');
+  writeFileSync(rules, readFileSync(join(projectRoot, 'rules.yaml'), 'utf8') + '  - { name: cpu_minute, metric: cpu, above: 70, over: 1m, aggregate: avg }\n');
+  const withRules = measure([process.execPath, join(dist, 'cli/telemetry.js'), 'analyze', csv, '--json', '--rules', rules]);
+  row('analyze --rules (4 rules, one over 1m)', rate(ROWS, withRules.wall), `${rate(ROWS, ours.wall)} (plain analyze)`, `+${((100 * (withRules.wall - ours.wall)) / ours.wall).toFixed(1)}% time`, '<= +20%');
+  say(`  (the backtest printed ${(withRules.stdoutBytes / 1048576).toFixed(1)} MiB of transitions)`);
+}
+
+async function benchLatency(): Promise<void> {
+  say('live detection latency: 200 threshold-crossing rows appended one by one');
+  const dir = join(tmp, 'latency');
+  const cfg = config(dir, `data: { dir: ${dir}/data }\nanalytics: { rules: ${dir}/rules.yaml, summaryEveryMs: 600000 }\n`);
+  writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, channels: [console] }\n');
+  mkdirSync(join(dir, 'data'));
+  const csv = join(dir, 'data', 'telemetry.csv');
+  writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
+  const app = startNode([join(dist, 'apps/analytics/main.js')], dir, { TELEMETRY_CONFIG: cfg });
+  let alerts = 0;
+  app.onLine((l) => l.includes(' ALERT ') && alerts++);
+  await waitFor('analytics to start', () => app.output().includes('analytics started'));
+  const latencies: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const start = performance.now();
+    appendFileSync(csv, formatRow(1_760_000_000_000 + i * 1000, i % 2 === 0 ? 95 : 10, 50, i + 1));
+    await waitFor('the alert line', () => alerts === i + 1, 10_000);
+    latencies.push(performance.now() - start);
+  }
+  await stopApp(app);
+  latencies.sort((a, b) => a - b);
+  row('live detection latency (append -> ALERT line)', `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`, '', '', 'p99 < 50 ms');
+}
+
+async function benchIdle(): Promise<void> {
+  say(`idle at 1 Hz for ${IDLE_SECONDS} s: engine, analytics and a bare node process side by side`);
+  const dir = join(tmp, 'idle');
+  const cfg = config(dir, `data: { dir: ${dir}/data }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')} }\n`);
+  const env = { TELEMETRY_CONFIG: cfg };
+  const engine = startNode([join(dist, 'apps/engine/main.js')], dir, env);
+  const analytics = startNode([join(dist, 'apps/analytics/main.js')], dir, env);
+  const bare = startNode(['-e', 'setInterval(()=>{},1000)'], dir);
+  await waitFor('both apps to start', () => engine.output().includes('engine started') && analytics.output().includes('analytics started'));
+  const before = [engine, analytics, bare].map((a) => procStats(a.child.pid!));
+  await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
+  const after = [engine, analytics, bare].map((a) => procStats(a.child.pid!));
+  await Promise.all([engine, analytics, bare].map(stopApp));
+  const cpu = (i: number): number => after[i]!.cpu - before[i]!.cpu;
+  const bareCpu = `${cpu(2).toFixed(2)} s CPU, ${MiB(after[2]!.rssKiB)} RSS (bare node)`;
+  row(`engine idle at 1 Hz over ${IDLE_SECONDS} s`, `${cpu(0).toFixed(2)} s CPU, ${MiB(after[0]!.rssKiB)} RSS (peak ${MiB(after[0]!.hwmKiB)})`, bareCpu, '', 'CPU ~ bare, RSS < 70 MiB');
+  row(`analytics idle at 1 Hz over ${IDLE_SECONDS} s`, `${cpu(1).toFixed(2)} s CPU, ${MiB(after[1]!.rssKiB)} RSS (peak ${MiB(after[1]!.hwmKiB)})`, bareCpu, '', 'CPU ~ bare');
+}
+
+async function followerCpuPerRow(existingRows: number): Promise<number> {
+  const dir = join(tmp, `follow-${existingRows}`);
+  const cfg = config(dir, `data: { dir: ${dir}/data }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, summaryEveryMs: 600000 }\n`);
+  mkdirSync(join(dir, 'data'));
+  const csv = join(dir, 'data', 'telemetry.csv');
+  generateCsv(csv, existingRows);
+  const app = startNode([join(dist, 'apps/analytics/main.js')], dir, { TELEMETRY_CONFIG: cfg });
+  const state = (): number => {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as { stats: { cpu: { count: number } } }).stats.cpu.count;
+    } catch {
+      return -1;
+    }
+  };
+  await waitFor('the backlog to be read', () => state() === existingRows, 300_000);
+  const appended = 20_000;
+  const before = procStats(app.child.pid!).cpu;
+  for (let chunk = 0; chunk < 200; chunk++) {
+    let text = '';
+    for (let i = 0; i < appended / 200; i++) {
+      const n = existingRows + chunk * (appended / 200) + i;
+      text += formatRow(1_760_000_000_000 + n * 1000, 40, 50, n + 1);
+    }
+    appendFileSync(csv, text);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await waitFor('the appended rows to be read', () => state() === existingRows + appended, 60_000);
+  const cpu = procStats(app.child.pid!).cpu - before;
+  await stopApp(app);
+  rmSync(dir, { recursive: true, force: true });
+  return (cpu * 1e6) / appended;
+}
+
+async function benchFollower(): Promise<void> {
+  say('follower CPU per appended row: 1 MB file vs 1 GB file');
+  const small = await followerCpuPerRow(30_000);
+  const large = await followerCpuPerRow(30_000_000);
+  row('follower CPU per appended row', `${large.toFixed(2)} µs (1 GB file)`, `${small.toFixed(2)} µs (1 MB file)`, `${(large / small).toFixed(2)}x`, '~1x');
+}
+
+const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
+try {
+  buildReferences();
+  benchEngine();
+  const csv = join(tmp, 'bench.csv');
+  say(`generating ${ROWS} rows`);
+  generateCsv(csv, ROWS);
+  benchAnalyze(csv);
+  rmSync(csv);
+  await benchLatency();
+  await benchFollower();
+  await benchIdle();
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['measure', 'ours', 'reference (same run)', 'ratio', 'target'], ...rows].map((r) => (r[i] ?? '').length)));
+const line = (cells: string[]): string => `| ${cells.map((c, i) => (c ?? '').padEnd(widths[i]!)).join(' | ')} |`;
+console.log(`Machine: ${machine}; ${ROWS} rows`);
+console.log(line(['measure', 'ours', 'reference (same run)', 'ratio', 'target']));
+console.log(line(widths.map((w) => '-'.repeat(w))));
+for (const r of rows) console.log(line(r));

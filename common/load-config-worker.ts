@@ -1,0 +1,19 @@
+// Loads the configuration in a short-lived thread, so the long-running main thread never holds
+// cosmiconfig, ajv and their compiled schema (several MiB of RSS for the life of the app).
+import { parentPort } from 'node:worker_threads';
+import { loadConfig } from './config.js';
+import { TelemetryError } from './errors.js';
+
+export type ConfigReply =
+  | { ok: true; loaded: Awaited<ReturnType<typeof loadConfig>> }
+  | { ok: false; code: string | null; message: string };
+
+loadConfig().then(
+  (loaded) => parentPort!.postMessage({ ok: true, loaded } satisfies ConfigReply),
+  (err: unknown) =>
+    parentPort!.postMessage({
+      ok: false,
+      code: err instanceof TelemetryError ? err.code : null,
+      message: err instanceof TelemetryError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err),
+    } satisfies ConfigReply),
+);
