@@ -18,11 +18,25 @@ export interface AnalyzeOptions {
   maxLineBytes: number;
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/** Writes all of `data`; a pipe that is full (EAGAIN) is waited for, not an error. */
+function writeAll(fd: number, data: Buffer): void {
+  for (let done = 0; done < data.length; ) {
+    try {
+      done += writeSync(fd, data, done);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
 /** Buffered writes to a file descriptor, in 64 KiB pieces. */
 function createWriter(fd: number): { write(s: string): void; flush(): void } {
   let buffered = '';
   const flush = (): void => {
-    if (buffered) writeSync(fd, buffered);
+    if (buffered) writeAll(fd, Buffer.from(buffered));
     buffered = '';
   };
   return {

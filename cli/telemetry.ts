@@ -78,9 +78,13 @@ async function main(argv: string[]): Promise<number> {
   return testEmail();
 }
 
+// `telemetry analyze … | head` closes the pipe early: that is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
+
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
+    if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
     if (err instanceof TelemetryError) {
       process.stderr.write(`telemetry: ${err.message}\n`);
       process.exitCode = err.code === 'TELEMETRY_USAGE' || err.code === 'TELEMETRY_FILE_UNREADABLE' || err.code === 'TELEMETRY_RULES_INVALID' || err.code === 'TELEMETRY_CONFIG_INVALID' ? 2 : 1;

@@ -4,7 +4,7 @@
 // It is compacted (atomically) when it grows, keeping recent keys so replays stay deduplicated.
 import { appendFileSync, closeSync, existsSync, fdatasyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
-import type { Transition } from '../rules/alerting.js';
+import { transitionKey, type Transition } from '../rules/alerting.js';
 
 export interface OutboxItem {
   key: string;
@@ -46,10 +46,10 @@ export class Outbox {
 
   /** Durably adds the transitions not seen before; returns how many were new. */
   add(transitions: Transition[], now: number): number {
-    const fresh = transitions.filter((t) => !this.pending.has(t.key) && !this.finished.has(t.key));
+    const fresh = transitions.map((t) => ({ key: transitionKey(t), at: now, transition: t })).filter((i) => !this.pending.has(i.key) && !this.finished.has(i.key));
     if (fresh.length === 0) return 0;
-    for (const t of fresh) this.pending.set(t.key, { key: t.key, at: now, transition: t });
-    this.append(fresh.map((t) => ({ op: 'add', key: t.key, at: now, transition: t })));
+    for (const item of fresh) this.pending.set(item.key, item);
+    this.append(fresh.map((i) => ({ op: 'add', ...i })));
     return fresh.length;
   }
 

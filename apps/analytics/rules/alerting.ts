@@ -20,8 +20,11 @@ export interface Transition {
   channels: Channel[];
   since: number;
   firedAt: number;
-  /** Idempotency key: the same transition replayed after a restart has the same key. */
-  key: string;
+}
+
+/** Idempotency key: rule, episode and transition, so the same transition replayed after a restart has the same key. */
+export function transitionKey(t: Transition): string {
+  return `${t.rule}:${t.firedAt}:${t.kind}${t.kind === 'repeat' ? `:${t.timestamp}` : ''}`;
 }
 
 interface Tracked<R extends Rule> {
@@ -153,7 +156,6 @@ export class Alerting {
       channels: r.channels,
       since: episode.since,
       firedAt: episode.firedAt,
-      key: `${r.name}:${episode.firedAt}:${kind}${kind === 'repeat' ? `:${timestamp}` : ''}`,
     });
   }
 }

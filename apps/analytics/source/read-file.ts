@@ -12,12 +12,19 @@ export function readFileOnce(path: string, events: FollowEvents, maxLineBytes: n
   } catch (err) {
     throw new FileUnreadableError(path, err);
   }
+  const read = (pos: number): number => {
+    try {
+      return readSync(fd, chunk, 0, chunk.length, pos);
+    } catch (err) {
+      throw new FileUnreadableError(path, err);
+    }
+  };
   try {
     const reader = new LineReader(maxLineBytes, events);
     events.fileStarted();
     let pos = 0;
     for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, pos);
+      const n = read(pos);
       if (n === 0) break;
       const used = reader.feed(chunk.subarray(0, n));
       pos += used;
@@ -28,8 +35,6 @@ export function readFileOnce(path: string, events: FollowEvents, maxLineBytes: n
       }
     }
     reader.finish(Buffer.alloc(0));
-  } catch (err) {
-    throw err instanceof FileUnreadableError ? err : new FileUnreadableError(path, err);
   } finally {
     closeSync(fd);
   }

@@ -12,7 +12,7 @@ import { freePort, startSilentServer, startSmtp } from '../../smtp-fixture.js';
 const T0 = Date.UTC(2026, 10, 27, 23, 49, 58);
 
 function transition(i: number, kind: Transition['kind'] = 'firing', severity: Transition['severity'] = 'warning'): Transition {
-  return { rule: `rule_${i % 3}`, kind, timestamp: T0 + i * 1000, value: 92.41, metric: 'cpu', op: 'above', threshold: 80, severity, channels: ['email'], since: T0, firedAt: T0 + i, key: `rule_${i % 3}:${T0 + i}:${kind}` };
+  return { rule: `rule_${i % 3}`, kind, timestamp: T0 + i * 1000, value: 92.41, metric: 'cpu', op: 'above', threshold: 80, severity, channels: ['email'], since: T0, firedAt: T0 + i };
 }
 
 async function channelFor(url: string, over: Partial<EmailSettings> = {}): Promise<{ channel: EmailChannel; outbox: Outbox; dir: string }> {
