@@ -8,6 +8,7 @@ import { log } from '../../common/log.js';
 import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
 import { Ring } from './ring.js';
+import { readSeqMark } from './seq-mark.js';
 import { createStats, Stat, type WorkerData, type WorkerMessage, type WorkerName } from './worker-protocol.js';
 
 const APP = 'telemetry-engine';
@@ -61,7 +62,8 @@ function finished(name: WorkerName): void {
   process.exit(0);
 }
 
-const lastSeq = await startWorker('writer', 0);
+// Samples lost in the queue at a kill keep their numbers (a gap the reader counts).
+const lastSeq = Math.max(await startWorker('writer', 0), readSeqMark(config.data.dir));
 await startWorker('producer', lastSeq + 1);
 signalReady();
 log.info('engine started', { config: file ?? 'defaults', source: engine.source, intervalMs: engine.intervalMs, csv: `${config.data.dir}/telemetry.csv`, nextSeq: lastSeq + 1 });

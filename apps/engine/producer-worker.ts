@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Push, Ring } from './ring.js';
 import { planTick } from './schedule.js';
+import { SeqMark } from './seq-mark.js';
 import { createSource } from './sources.js';
 import { Stat, type MainMessage, type WorkerData, type WorkerMessage } from './worker-protocol.js';
 
@@ -14,6 +15,9 @@ const sample = createSource(data.config.engine);
 const block = queue.whenFull === 'block';
 let seq = data.startSeq;
 let timer: NodeJS.Timeout | undefined;
+const mark = new SeqMark(data.config.data.dir);
+// In a burst the mark is written every MARK_EVERY samples (a syscall per sample would halve the rate).
+const MARK_EVERY = intervalMs === 0 ? 256 : 1;
 
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 
@@ -22,6 +26,7 @@ function produceOne(): boolean {
   const { cpu, ram } = sample();
   const result = ring.push(Date.now(), cpu, ram, seq, block);
   if (result === Push.Closed) return false;
+  if (seq % MARK_EVERY === 0) mark.write(seq);
   seq++;
   stats[Stat.produced]++;
   if (result === Push.Full) stats[Stat.dropped]++;
@@ -31,6 +36,8 @@ function produceOne(): boolean {
 
 function finish(): void {
   if (timer) clearTimeout(timer);
+  mark.write(seq - 1);
+  mark.close();
   // At the limit the producer ends the stream; the writer drains and reports done.
   ring.close();
   post({ type: 'done', worker: 'producer' });
