@@ -18,7 +18,7 @@ import { createSmtpMailer } from './notify/smtp.js';
 import { loadRules } from './rules/load-rules.js';
 import { watchRules } from './rules/watch-rules.js';
 import type { Rule } from './rules/rule.js';
-import type { AlertingState, Transition } from './rules/alerting.js';
+import type { Transition } from './rules/alerting.js';
 import { TailFile } from './source/tail-file.js';
 import { loadState, saveState } from './state-file.js';
 
@@ -51,7 +51,7 @@ if (saved) {
   ingest.stats.restore(saved.stats);
   ingest.parser.restore(saved.parser);
   tail.resumeFrom(saved.position);
-  if (saved.alerts) alerting.restore(saved.alerts as AlertingState);
+  if (saved.alerts) alerting.restore(saved.alerts);
 }
 
 const email = ((): EmailChannel | null => {
@@ -99,7 +99,15 @@ function poll(): void {
   pollTimer = setTimeout(poll, read >= POLL_BUDGET ? 0 : analytics.pollMs);
 }
 
-const stopWatching = [watchDir(dataDir, ['telemetry.csv'], poll), watchRules(analytics.rules, alerting)];
+// File events come in bursts while the engine writes fast: one poll per turn of the event loop.
+let pollSoon: NodeJS.Immediate | undefined;
+const onCsvEvent = (): void => {
+  pollSoon ??= setImmediate(() => {
+    pollSoon = undefined;
+    poll();
+  });
+};
+const stopWatching = [watchDir(dataDir, ['telemetry.csv'], onCsvEvent), watchRules(analytics.rules, alerting)];
 const absentTimer = setInterval(() => {
   alerting.tick(clock.now());
   notify(alerting.take());

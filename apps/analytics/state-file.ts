@@ -2,6 +2,7 @@
 // JSON document atomically, so position and totals always agree after any restart, kill -9 included.
 import { join } from 'node:path';
 import { readJsonOrNull, writeFileAtomic } from '../../common/atomic-file.js';
+import type { AlertingState } from './rules/alerting.js';
 import type { FilePosition } from './source/tail-file.js';
 import type { ParserState } from './source/parse-line.js';
 import type { StatsState } from './stats.js';
@@ -11,7 +12,7 @@ export interface AnalyticsState {
   position: FilePosition | null;
   parser: ParserState;
   stats: StatsState;
-  alerts?: unknown;
+  alerts: AlertingState;
 }
 
 export function statePath(dataDir: string): string {

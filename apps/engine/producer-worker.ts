@@ -5,8 +5,9 @@ import { Push, Ring } from './ring.js';
 import { planTick } from './schedule.js';
 import { SeqMark } from './seq-mark.js';
 import { createSource } from './sources.js';
-import { Stat, type MainMessage, type WorkerData, type WorkerMessage } from './worker-protocol.js';
+import { reportFailures, Stat, type MainMessage, type WorkerData, type WorkerMessage } from './worker-protocol.js';
 
+reportFailures('producer');
 const data = workerData as WorkerData;
 const { intervalMs, limit, queue } = data.config.engine;
 const ring = Ring.attach(data.ring);

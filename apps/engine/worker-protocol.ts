@@ -1,4 +1,5 @@
 // Everything the engine's threads say to each other, declared in one place.
+import { parentPort } from 'node:worker_threads';
 import type { Config } from '../../common/config.js';
 import type { Fields } from '../../common/log.js';
 
@@ -37,4 +38,12 @@ export const STAT_SLOTS = 9;
 
 export function createStats(): SharedArrayBuffer {
   return new SharedArrayBuffer(STAT_SLOTS * 8);
+}
+
+/** In a worker: any uncaught error becomes a `fatal` message; the main thread logs it and exits 1. */
+export function reportFailures(worker: WorkerName): void {
+  process.on('uncaughtException', (err) => {
+    parentPort!.postMessage({ type: 'fatal', worker, message: err.stack ?? String(err) } satisfies WorkerMessage);
+    process.exit(1);
+  });
 }

@@ -6,8 +6,9 @@ import { describeCause } from '../../common/errors.js';
 import { encodeRow, MAX_ROW_BYTES } from '../../common/csv-format.js';
 import { CsvFileSink } from './csv-file-sink.js';
 import { FIELDS, Ring } from './ring.js';
-import { Stat, type WorkerData, type WorkerMessage } from './worker-protocol.js';
+import { reportFailures, Stat, type WorkerData, type WorkerMessage } from './worker-protocol.js';
 
+reportFailures('writer');
 const data = workerData as WorkerData;
 const { engine } = data.config;
 const ring = Ring.attach(data.ring);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastFields, runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
 
@@ -65,4 +65,13 @@ test('an invalid configuration stops the engine at start with file:line:col and 
   t.regex(engine.output(), /telemetry\.test\.yaml:2:15: engine\.intervalMs: must be >= 0/);
   t.regex(engine.output(), /telemetry\.test\.yaml:3:22: engine\.queue\.whenFull: must be one of block, drop/);
   t.regex(engine.output(), /TELEMETRY_CONFIG_INVALID/);
+});
+
+test('a worker that fails reaches the main thread as a typed message: logged with its code, exit 1', async (t) => {
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data', 'engine.seq'), { recursive: true }); // the producer cannot open its seq mark
+  const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 10 }\n');
+  const engine = runNode(ENGINE, [], dir, { TELEMETRY_CONFIG: config });
+  t.is(await engine.exited, 1);
+  t.regex(engine.output(), /error telemetry-engine cannot run: producer worker failed: Error: EISDIR.*code=TELEMETRY_WORKER_FAILED/s);
 });
