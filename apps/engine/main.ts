@@ -44,6 +44,7 @@ function counts(): Record<string, number> {
   return {
     produced: stats[Stat.produced]!,
     written: stats[Stat.written]!,
+    bytes: stats[Stat.bytes]!,
     dropped: stats[Stat.dropped]!,
     depth: ring.depth,
     skippedTicks: stats[Stat.skippedTicks]!,
