@@ -34,6 +34,12 @@ export class WindowAggregate {
     const mask = this.mask;
     let head = this.head;
     let size = this.size;
+    if (size > 0 && timestamp < ts[(head + size - 1) & mask]!) {
+      // Time went backwards (a clock step, files out of order): what the window holds is from
+      // the "future" and would never leave it. Start the window again.
+      size = 0;
+      this.sum = 0;
+    }
     while (size > 0 && ts[head]! <= cutoff) {
       if (kind === AVG) this.sum -= values[head]!;
       head = (head + 1) & mask;

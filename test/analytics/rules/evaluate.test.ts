@@ -166,3 +166,12 @@ test('save and restore continue the episode: no second firing, windows kept', (t
   b.onSample(BASE + 3 * STEP, 0, 0); // avg 63.75
   t.deepEqual(b.take().map((o) => o.kind), ['resolved']);
 });
+
+test('over: a timestamp that goes backwards restarts the window instead of keeping future samples forever', (t) => {
+  const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, over: 10s, aggregate: avg }]'), 0);
+  a.onSample(BASE + 5000, 100, 0);
+  t.deepEqual(a.take().map((o) => o.kind), ['firing']);
+  a.onSample(BASE, 10, 0); // earlier than the window's newest sample: the window restarts
+  t.deepEqual(a.take().map((o) => o.kind), ['resolved']);
+  t.deepEqual(a.save().rules.r!.window, [[BASE, 10]]);
+});
