@@ -57,7 +57,10 @@ test('start, alert, email, live rules edit, restart without duplicates, clean st
   await waitFor('analytics to read every row', () => readState(data)?.stats.cpu.count === facts.rows);
   await sandbox.pm2('stop', 'telemetry-analytics');
   await waitFor('the analytics app to stop cleanly', () => log('telemetry-analytics').includes('analytics stopped cleanly'));
-  t.regex(log('telemetry-engine'), /engine stopped cleanly produced=\d+ written=\d+ dropped=0 .*balanced=true/);
+  const stopped = /engine stopped cleanly produced=(\d+) written=(\d+) .*dropped=0 .*balanced=true/.exec(log('telemetry-engine'));
+  t.truthy(stopped, log('telemetry-engine'));
+  t.is(stopped?.[1], stopped?.[2], 'produced = written');
+  t.is(Number(stopped?.[2]), facts.rows);
   t.is(facts.malformed, 0);
   t.is(facts.missing, 0);
 
