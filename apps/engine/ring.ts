@@ -116,6 +116,11 @@ export class Ring {
     return Atomics.load(this.ctl, W) & COUNT;
   }
 
+  /** Which side has announced it is asleep (or about to be) in Atomics.wait. */
+  get sleeping(): { consumer: boolean; producer: boolean } {
+    return { consumer: Atomics.load(this.ctl, CONSUMER_WAITING) === 1, producer: Atomics.load(this.ctl, PRODUCER_WAITING) === 1 };
+  }
+
   get closed(): boolean {
     return (Atomics.load(this.ctl, W) & CLOSED) !== 0;
   }

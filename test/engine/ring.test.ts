@@ -1,6 +1,7 @@
 import test from 'ava';
 import { Worker } from 'node:worker_threads';
 import { FIELDS, Push, Ring } from '../../apps/engine/ring.js';
+import { waitFor } from '../helpers.js';
 
 test('pops in order, in batches, across the wrap-around', (t) => {
   const ring = Ring.create(5);
@@ -53,7 +54,8 @@ test('close wakes a consumer waiting on empty and a producer blocked on full', a
   const consumer = spawnRingWorker('wait-pop', empty, {});
   t.is(await message<string>(consumer), 'waiting');
   const popped = message<number>(consumer);
-  setTimeout(() => empty.close(), 50);
+  await waitFor('the consumer asleep', () => empty.sleeping.consumer);
+  empty.close();
   t.is(await popped, -1);
 
   const full = Ring.create(2);
@@ -62,7 +64,8 @@ test('close wakes a consumer waiting on empty and a producer blocked on full', a
   const producer = spawnRingWorker('wait-push', full, {});
   t.is(await message<string>(producer), 'waiting');
   const pushed = message<number>(producer);
-  setTimeout(() => full.close(), 50);
+  await waitFor('the producer asleep', () => full.sleeping.producer);
+  full.close();
   t.is(await pushed, Push.Closed);
 });
 

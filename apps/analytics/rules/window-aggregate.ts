@@ -57,7 +57,8 @@ export class WindowAggregate {
     this.size = size + 1;
     if (kind !== AVG) return this.values[this.head]!;
     this.sum += stored;
-    return this.sum / this.size / SCALE;
+    // One correctly rounded division of two exact integers: the true mean, rounded once.
+    return this.sum / (this.size * SCALE);
   }
 
   /** The entries kept, oldest first: enough to rebuild the window after a restart. */
