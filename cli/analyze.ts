@@ -27,7 +27,7 @@ function writeAll(fd: number, data: Buffer): void {
       done += writeSync(fd, data, done);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      Atomics.wait(pause, 0, 0, 1);
+      Atomics.wait(pause, 0, 0, 0.1);
     }
   }
 }
