@@ -2,12 +2,12 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '../common/config.js';
 import { EmailSendError, TelemetryError } from '../common/errors.js';
-import { readEmailSettings, redact } from '../apps/analytics/notify/email-settings.js';
+import { readEmailSettings, redact, type EmailSettings } from '../apps/analytics/notify/email-settings.js';
 import { createSmtpMailer } from '../apps/analytics/notify/smtp.js';
 
 export async function testEmail(): Promise<number> {
   const { config } = await loadConfig();
-  let settings;
+  let settings: EmailSettings | null;
   try {
     settings = readEmailSettings(config.email);
   } catch (err) {

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { checkConfig, loadConfig } from '../common/config.js';
-import { formatProblem, TelemetryError, type Problem } from '../common/errors.js';
+import { formatProblem, ProblemsError, type Problem } from '../common/errors.js';
 import { parseYamlSource } from '../common/yaml-source.js';
 import { loadRules } from '../apps/analytics/rules/load-rules.js';
 
@@ -11,7 +11,7 @@ function problemsOf(check: () => void): Problem[] {
     check();
     return [];
   } catch (err) {
-    if (err instanceof TelemetryError && 'problems' in err) return err.problems as Problem[];
+    if (err instanceof ProblemsError) return err.problems;
     throw err;
   }
 }
@@ -43,8 +43,8 @@ export async function validate(paths: string[]): Promise<{ ok: boolean; output: 
       checked.push(config.analytics.rules);
       problems.push(...problemsOf(() => loadRules(config.analytics.rules)));
     } catch (err) {
-      if (!(err instanceof TelemetryError && 'problems' in err)) throw err;
-      problems.push(...(err.problems as Problem[]));
+      if (!(err instanceof ProblemsError)) throw err;
+      problems.push(...err.problems);
     }
   } else {
     for (const file of paths) {

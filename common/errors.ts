@@ -23,7 +23,7 @@ export class TelemetryError extends Error {
 }
 
 /** An input file with one or more located problems; the message lists them all. */
-class ProblemsError extends TelemetryError {
+export class ProblemsError extends TelemetryError {
   readonly problems: Problem[];
   constructor(code: string, problems: Problem[]) {
     super(code, problems.map(formatProblem).join('\n'));

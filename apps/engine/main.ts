@@ -87,9 +87,16 @@ publishMetrics({
   'blocked ms': () => Math.round(stats[Stat.blockedMs]!),
 });
 
+// PM2 kills after kill_timeout (10 s): if the disk still refuses writes by then, say what is lost.
+const SHUTDOWN_DEADLINE_MS = 8000;
+
 onShutdown((signal) => {
   log.info('engine stopping: draining the queue', { signal, depth: ring.depth });
   clearInterval(statsTimer);
   ring.close();
   workers.get('producer')?.postMessage({ type: 'stop' });
+  setTimeout(() => {
+    log.error('engine could not finish writing in time; exiting with samples unwritten', { ...counts(), unwritten: ring.depth });
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
 });

@@ -1,7 +1,8 @@
 // Chaos: kill -9 the engine under PM2 and the analytics app, again and again; take the disk away.
 import test from 'ava';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { lastFields, runNode, tempDir, waitFor, writeConfig, type Running } from '../helpers.js';
 import { createPm2Sandbox, listProcesses } from '../pm2-sandbox.js';
@@ -85,28 +86,38 @@ test('kill -9 of the analytics app 20 times while rows and alerts flow: totals o
   t.true(emailed.length <= pass.alerts.length, 'never more emails than transitions');
 });
 
-/** Makes `dir` refuse writes and gives it back: a full tiny tmpfs as root, read-only permissions otherwise. */
-function diskTrap(dir: string): { fill(): void; free(): void; release(): void } {
-  mkdirSync(dir, { recursive: true });
-  if (process.getuid?.() === 0) {
-    try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]);
-      return {
-        fill: () => undefined, // 64 KiB fills within a few hundred rows
-        free: () => execFileSync('mount', ['-o', 'remount,size=16m', dir]),
-        release: () => execFileSync('umount', ['-l', dir]),
-      };
-    } catch {
-      // no mount here: fall through (root ignores permissions, so this path cannot work for root)
-    }
-  }
-  return { fill: () => chmodSync(dir, 0o555), free: () => chmodSync(dir, 0o755), release: () => chmodSync(dir, 0o755) };
+interface DiskTrap {
+  fill(): void;
+  free(): void;
+  release(): void;
 }
 
-test('the data directory stops taking writes, then takes them again: the engine logs, keeps running, resumes', async (t) => {
+/** Makes `dir` refuse writes and gives it back: a full tiny tmpfs as root, read-only permissions otherwise. */
+function diskTrap(dir: string): DiskTrap | null {
+  mkdirSync(dir, { recursive: true });
+  if (process.getuid?.() !== 0) return { fill: () => chmodSync(dir, 0o555), free: () => chmodSync(dir, 0o755), release: () => chmodSync(dir, 0o755) };
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+  } catch {
+    return null; // root without mount rights: permissions do not stop root, so no trap here
+  }
+  return {
+    fill: () => undefined, // 64 KiB fills within a few hundred rows
+    free: () => execFileSync('mount', ['-o', 'remount,size=16m', dir]),
+    release: () => execFileSync('umount', ['-l', dir]),
+  };
+}
+
+const probeDir = mkdtempSync(join(tmpdir(), 'telemetry-trap-probe-'));
+const probe = diskTrap(probeDir);
+probe?.release();
+rmSync(probeDir, { recursive: true, force: true });
+const withDiskTrap = probe ? test : test.skip;
+
+withDiskTrap('the data directory stops taking writes, then takes them again: the engine logs, keeps running, resumes', async (t) => {
   const dir = await tempDir();
   const data = join(dir, 'data');
-  const trap = diskTrap(data);
+  const trap = diskTrap(data)!;
   t.teardown(() => trap.release());
   const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 2, statsEveryMs: 100, rotate: { maxBytes: 8192, keep: 1000 }, queue: { capacity: 64, whenFull: block } }\n');
   const engine = runNode('apps/engine/main.js', [], dir, { TELEMETRY_CONFIG: config });
@@ -129,4 +140,22 @@ test('the data directory stops taking writes, then takes them again: the engine 
   t.is(Number(final.written), facts.rows);
   t.true(Number(final.blockedMs) > 0, `the producer waited while the disk was away:\n${engine.output()}`);
   t.is(readFileSync(join(data, 'telemetry.csv'), 'utf8').split('\n')[0], 'timestamp,cpu,ram,seq');
+});
+
+withDiskTrap('stopped while the disk refuses writes: the engine says what it could not write and exits 1 before PM2 kills it', async (t) => {
+  const dir = await tempDir();
+  const data = join(dir, 'data');
+  const trap = diskTrap(data)!;
+  t.teardown(() => trap.release());
+  const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 2, statsEveryMs: 100, rotate: { maxBytes: 8192, keep: 1000 }, queue: { capacity: 64 } }\n');
+  const engine = runNode('apps/engine/main.js', [], dir, { TELEMETRY_CONFIG: config });
+  t.teardown(() => engine.child.kill('SIGKILL'));
+  trap.fill();
+  await waitFor('the write error in the log', () => /(writing|opening|syncing) the CSV file failed/.test(engine.output()), 30_000);
+  const stoppedAt = Date.now();
+  engine.child.kill('SIGINT');
+  t.is(await engine.exited, 1);
+  t.true(Date.now() - stoppedAt < 10_000, 'inside the 10 s kill_timeout');
+  t.regex(engine.output(), /engine could not finish writing in time; exiting with samples unwritten .*unwritten=\d+/);
+  t.is(readChain(data).malformed, 0, 'never a half line');
 });
