@@ -12,6 +12,6 @@ export interface Analysis {
 
 export function createAnalysis(rules: Rule[], windowMs: number, now: number, onTransition?: (t: Transition) => void): Analysis {
   const alerting = new Alerting(rules, now, onTransition);
-  const ingest = new Ingest(windowMs, rules.length > 0 ? alerting.onSample.bind(alerting) : undefined);
+  const ingest = new Ingest(windowMs, rules.length > 0 ? alerting : null);
   return { ingest, alerting };
 }

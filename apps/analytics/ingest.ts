@@ -5,16 +5,19 @@ import { Line, LineParser, REASON_OF } from './source/parse-line.js';
 import type { FollowEvents } from './source/tail-file.js';
 import { Stats } from './stats.js';
 
-export type SampleObserver = (timestamp: number, cpu: number, ram: number) => void;
+/** Who judges each accepted sample (the alerting). */
+export interface SampleObserver {
+  onSample(timestamp: number, cpu: number, ram: number): void;
+}
 
 export class Ingest implements FollowEvents {
   readonly parser = new LineParser();
   readonly stats: Stats;
-  private readonly observe: SampleObserver;
+  private readonly observer: SampleObserver | null;
 
-  constructor(windowMs: number, observe: SampleObserver = () => {}) {
+  constructor(windowMs: number, observer: SampleObserver | null = null) {
     this.stats = new Stats(windowMs);
-    this.observe = observe;
+    this.observer = observer;
   }
 
   line(buf: Buffer, start: number, end: number): void {
@@ -22,7 +25,7 @@ export class Ingest implements FollowEvents {
     const result = p.parse(buf, start, end);
     if (result === Line.Sample) {
       this.stats.addSample(p.timestamp, p.cpu, p.ram, p.seq);
-      this.observe(p.timestamp, p.cpu, p.ram);
+      this.observer?.onSample(p.timestamp, p.cpu, p.ram);
     } else if (result === Line.RepeatedHeader) {
       this.stats.headers++;
     } else {
