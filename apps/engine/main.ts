@@ -76,7 +76,7 @@ const statsTimer = setInterval(() => {
   const c = counts();
   rate = Math.round(((c.written - last.written) * 1000) / Math.max(1, now - last.at));
   last = { at: now, written: c.written };
-  log.info('engine stats', { rowsPerSec: rate, ...c });
+  log.info('engine stats summary', { rowsPerSec: rate, ...c });
 }, engine.statsEveryMs);
 publishMetrics({
   'rows/s': () => rate,
