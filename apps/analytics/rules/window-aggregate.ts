@@ -4,6 +4,8 @@
 import type { Aggregate } from './rule.js';
 
 const SCALE = 1e6;
+/** At most this many samples per window (16 MiB): at burst rates the oldest leave early. */
+export const MAX_WINDOW_SAMPLES = 1 << 20;
 const AVG = 0;
 const MIN = 1;
 const MAX = 2;
@@ -40,7 +42,7 @@ export class WindowAggregate {
       size = 0;
       this.sum = 0;
     }
-    while (size > 0 && ts[head]! <= cutoff) {
+    while (size > 0 && (ts[head]! <= cutoff || size === MAX_WINDOW_SAMPLES)) {
       if (kind === AVG) this.sum -= values[head]!;
       head = (head + 1) & mask;
       size--;

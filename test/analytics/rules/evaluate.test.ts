@@ -3,6 +3,7 @@
 import test from 'ava';
 import { Alerting, transitionKey, type Transition } from '../../../apps/analytics/rules/alerting.js';
 import { parseRules } from '../../../apps/analytics/rules/load-rules.js';
+import { MAX_WINDOW_SAMPLES, WindowAggregate } from '../../../apps/analytics/rules/window-aggregate.js';
 
 const BASE = 1_700_000_000_000;
 const STEP = 1000;
@@ -174,4 +175,11 @@ test('over: a timestamp that goes backwards restarts the window instead of keepi
   a.onSample(BASE, 10, 0); // earlier than the window's newest sample: the window restarts
   t.deepEqual(a.take().map((o) => o.kind), ['resolved']);
   t.deepEqual(a.save().rules.r!.window, [[BASE, 10]]);
+});
+
+test('a window holds at most MAX_WINDOW_SAMPLES: at burst rates the oldest leave early, memory stays bounded', (t) => {
+  const w = new WindowAggregate('avg', 60_000);
+  for (let i = 0; i < MAX_WINDOW_SAMPLES; i++) w.push(BASE, 0);
+  t.is(w.push(BASE, 100), 100 / MAX_WINDOW_SAMPLES);
+  t.is(w.save().length, MAX_WINDOW_SAMPLES);
 });
