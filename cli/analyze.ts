@@ -14,7 +14,6 @@ export interface AnalyzeOptions {
   files: string[];
   rules?: string;
   json: boolean;
-  windowMs: number;
   maxLineBytes: number;
 }
 
@@ -92,7 +91,7 @@ export function analyze(opts: AnalyzeOptions, fd = 1): void {
     if (opts.json) columns.add(t);
     else out.write(`${new Date(t.timestamp).toISOString()}  ${formatAlert(t)}\n`);
   };
-  const { ingest } = createAnalysis(rules, opts.windowMs, 0, onTransition);
+  const { ingest } = createAnalysis(rules, null, 0, onTransition);
   const sizes = opts.files.map((f) => {
     try {
       return statSync(f).size;

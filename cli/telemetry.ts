@@ -65,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     if (positional.length === 0) throw new UsageError(`analyze needs at least one FILE\n\n${USAGE.analyze}`);
     const { config } = await loadConfig();
     const rules = options['--rules'];
-    analyze({ files: positional, rules: typeof rules === 'string' ? rules : undefined, json: options['--json'] === true, windowMs: config.analytics.windowMs, maxLineBytes: config.analytics.maxLineBytes });
+    analyze({ files: positional, rules: typeof rules === 'string' ? rules : undefined, json: options['--json'] === true, maxLineBytes: config.analytics.maxLineBytes });
     return 0;
   }
   if (command === 'validate') {

@@ -10,7 +10,7 @@ export interface Analysis {
   alerting: Alerting;
 }
 
-export function createAnalysis(rules: Rule[], windowMs: number, now: number, onTransition?: (t: Transition) => void): Analysis {
+export function createAnalysis(rules: Rule[], windowMs: number | null, now: number, onTransition?: (t: Transition) => void): Analysis {
   const alerting = new Alerting(rules, now, onTransition);
   const ingest = new Ingest(windowMs, rules.length > 0 ? alerting : null);
   return { ingest, alerting };

@@ -15,7 +15,7 @@ export class Ingest implements FollowEvents {
   readonly stats: Stats;
   private readonly observer: SampleObserver | null;
 
-  constructor(windowMs: number, observer: SampleObserver | null = null) {
+  constructor(windowMs: number | null, observer: SampleObserver | null = null) {
     this.stats = new Stats(windowMs);
     this.observer = observer;
   }

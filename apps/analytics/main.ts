@@ -116,7 +116,7 @@ const checkpointTimer = setInterval(() => dirty && checkpoint(), Math.max(analyt
 
 function summary(): Record<string, number | string | null> {
   const s = ingest.stats;
-  const w = s.window.summary();
+  const w = s.window!.summary(); // the live app always has one: analytics.windowMs
   const fmt = (v: number | null): string | null => (v === null ? null : v.toFixed(2));
   return {
     samples: s.samples,

@@ -54,7 +54,8 @@ export class RollingWindow {
 
   add(timestamp: number, cpu: number, ram: number): void {
     const slot = Math.floor(timestamp / this.width);
-    const bucket = this.buckets[slot % BUCKETS]!;
+    // slot is far beyond int32: a floating-point % is a slow library call, this is not
+    const bucket = this.buckets[slot - Math.floor(slot / BUCKETS) * BUCKETS]!;
     if (bucket.slot !== slot) {
       if (slot < bucket.slot) return; // older than the window
       bucket.slot = slot;
@@ -99,10 +100,11 @@ export class Stats {
   seqRestarts = 0;
   truncations = 0;
   private lastSeq = NaN;
-  readonly window: RollingWindow;
+  /** Only the live app's summary line shows it; `analyze` passes null and saves the work. */
+  readonly window: RollingWindow | null;
 
-  constructor(windowMs: number) {
-    this.window = new RollingWindow(windowMs);
+  constructor(windowMs: number | null) {
+    this.window = windowMs === null ? null : new RollingWindow(windowMs);
   }
 
   get samples(): number {
@@ -116,7 +118,7 @@ export class Stats {
   addSample(timestamp: number, cpu: number, ram: number, seq: number): void {
     this.cpu.add(cpu);
     this.ram.add(ram);
-    this.window.add(timestamp, cpu, ram);
+    this.window?.add(timestamp, cpu, ram);
     if (!Number.isNaN(seq)) {
       if (!Number.isNaN(this.lastSeq)) {
         if (seq > this.lastSeq + 1) this.gaps += seq - this.lastSeq - 1;
