@@ -1,5 +1,5 @@
 // Chaos: kill -9 the engine under PM2 and the analytics app, again and again; take the disk away.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -114,7 +114,8 @@ probe?.release();
 rmSync(probeDir, { recursive: true, force: true });
 const withDiskTrap = probe ? test : test.skip;
 
-withDiskTrap('the data directory stops taking writes, then takes them again: the engine logs, keeps running, resumes', async (t) => {
+/** An engine (queue of 64, block policy) whose data directory has just started refusing writes. */
+async function engineOnRefusingDisk(t: ExecutionContext): Promise<{ data: string; trap: DiskTrap; engine: Running }> {
   const dir = await tempDir();
   const data = join(dir, 'data');
   const trap = diskTrap(data)!;
@@ -125,6 +126,11 @@ withDiskTrap('the data directory stops taking writes, then takes them again: the
   await waitFor('rows', () => existsSync(join(data, 'telemetry.csv')));
   trap.fill();
   await waitFor('the write error in the log', () => /(writing|opening|syncing) the CSV file failed/.test(engine.output()), 30_000);
+  return { data, trap, engine };
+}
+
+withDiskTrap('the data directory stops taking writes, then takes them again: the engine logs, keeps running, resumes', async (t) => {
+  const { data, trap, engine } = await engineOnRefusingDisk(t);
   await waitFor('the queue to fill (the producer blocks)', () => lastFields(engine.output(), 'engine stats').depth === '64', 30_000);
   t.is(engine.child.exitCode, null, 'still running');
   trap.free();
@@ -143,15 +149,7 @@ withDiskTrap('the data directory stops taking writes, then takes them again: the
 });
 
 withDiskTrap('stopped while the disk refuses writes: the engine says what it could not write and exits 1 before PM2 kills it', async (t) => {
-  const dir = await tempDir();
-  const data = join(dir, 'data');
-  const trap = diskTrap(data)!;
-  t.teardown(() => trap.release());
-  const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 2, statsEveryMs: 100, rotate: { maxBytes: 8192, keep: 1000 }, queue: { capacity: 64 } }\n');
-  const engine = runNode('apps/engine/main.js', [], dir, { TELEMETRY_CONFIG: config });
-  t.teardown(() => engine.child.kill('SIGKILL'));
-  trap.fill();
-  await waitFor('the write error in the log', () => /(writing|opening|syncing) the CSV file failed/.test(engine.output()), 30_000);
+  const { data, engine } = await engineOnRefusingDisk(t);
   const stoppedAt = Date.now();
   engine.child.kill('SIGINT');
   t.is(await engine.exited, 1);
