@@ -55,6 +55,12 @@ export class FileUnreadableError extends TelemetryError {
   }
 }
 
+export class DataDirUnusableError extends TelemetryError {
+  constructor(dir: string, cause: unknown) {
+    super('TELEMETRY_DATA_DIR_UNUSABLE', `cannot use the data directory ${dir}: ${describeCause(cause)}`, { cause });
+  }
+}
+
 export class WorkerFailedError extends TelemetryError {
   constructor(worker: string, message: string) {
     super('TELEMETRY_WORKER_FAILED', `${worker} worker failed: ${message}`);

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../common/clock.js';
+import { DataDirUnusableError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
@@ -20,7 +21,7 @@ import { watchRules } from './rules/watch-rules.js';
 import type { Rule } from './rules/rule.js';
 import type { Transition } from './rules/alerting.js';
 import { TailFile } from './source/tail-file.js';
-import { loadState, saveState } from './state-file.js';
+import { loadState, saveState, type AnalyticsState } from './state-file.js';
 
 const APP = 'telemetry-analytics';
 // Catching up on a backlog (a first start on a large file, a long stop), transitions on samples
@@ -45,8 +46,14 @@ const { ingest, alerting } = createAnalysis(rules, analytics.windowMs, clock.now
 const csvPath = join(dataDir, 'telemetry.csv');
 const tail = new TailFile(csvPath, ingest, { maxLineBytes: analytics.maxLineBytes });
 
-mkdirSync(dataDir, { recursive: true });
-const saved = loadState(dataDir);
+const saved = ((): AnalyticsState | null => {
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    return loadState(dataDir);
+  } catch (err) {
+    fail(APP, new DataDirUnusableError(dataDir, err));
+  }
+})();
 if (saved) {
   ingest.stats.restore(saved.stats);
   ingest.parser.restore(saved.parser);

@@ -151,3 +151,19 @@ test('a live run and a backtest over the same rows give the same transitions', a
   t.deepEqual(live, replay);
   t.true(existsSync(join(dir, 'data', 'analytics-state.json')));
 });
+
+test('an unreadable state file is moved aside and logged; the app starts over from the first row', async (t) => {
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'telemetry.csv'), `timestamp,cpu,ram,seq\n${row(0, 10)}${row(1, 20)}`);
+  writeFileSync(join(dir, 'data', 'analytics-state.json'), '{"version":1,"position":{"dev":1,'); // torn by a failing disk
+  writeFileSync(join(dir, 'rules.yaml'), 'rules: []\n');
+  const config = await writeConfig(dir, 'analytics: { pollMs: 50, checkpointMs: 20 }\n');
+  const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
+  t.teardown(() => app.child.kill('SIGKILL'));
+  await waitFor('both rows counted', () => savedStats(dir)?.cpu.count === 2);
+  t.regex(app.output(), /analytics state file is unreadable; moved aside/);
+  t.true(readdirSync(join(dir, 'data')).some((f) => f.startsWith('analytics-state.json.corrupt-')));
+  app.child.kill('SIGINT');
+  t.is(await app.exited, 0);
+});
