@@ -3,6 +3,7 @@
 // happen (summary last); --json keeps them in flat typed arrays until the object is printed.
 import { statSync, writeSync } from 'node:fs';
 import { FileUnreadableError } from '../common/errors.js';
+import { sleepSync } from '../common/sleep-sync.js';
 import { createAnalysis } from '../apps/analytics/analysis.js';
 import { loadRules } from '../apps/analytics/rules/load-rules.js';
 import type { Transition } from '../apps/analytics/rules/alerting.js';
@@ -17,8 +18,6 @@ export interface AnalyzeOptions {
   maxLineBytes: number;
 }
 
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
 /** Writes all of `data`; a pipe that is full (EAGAIN) is waited for, not an error. */
 function writeAll(fd: number, data: Buffer): void {
   for (let done = 0; done < data.length; ) {
@@ -26,7 +25,7 @@ function writeAll(fd: number, data: Buffer): void {
       done += writeSync(fd, data, done);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      Atomics.wait(pause, 0, 0, 0.1);
+      sleepSync(0.1);
     }
   }
 }

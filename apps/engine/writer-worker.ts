@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeCause } from '../../common/errors.js';
 import { encodeRow, MAX_ROW_BYTES } from '../../common/csv-format.js';
+import { sleepSync } from '../../common/sleep-sync.js';
 import { CsvFileSink } from './csv-file-sink.js';
 import { FIELDS, Ring } from './ring.js';
 import { reportFailures, Stat, type WorkerData, type WorkerMessage } from './worker-protocol.js';
@@ -15,7 +16,6 @@ const ring = Ring.attach(data.ring);
 const stats = new Float64Array(data.stats);
 const sink = new CsvFileSink({ dir: data.config.data.dir, maxBytes: engine.rotate.maxBytes, keep: engine.rotate.keep });
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
-const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** Runs `step` until it succeeds, logging the first failure and the recovery, backing off up to 10 s. */
 function retry<T>(what: string, step: () => T): T {
@@ -32,7 +32,7 @@ function retry<T>(what: string, step: () => T): T {
         failedAt = Date.now();
         post({ type: 'log', level: 'error', message: `${what} failed, retrying with backoff; samples wait in the queue`, fields: { path: sink.path, error: describeCause(err) } });
       }
-      Atomics.wait(pause, 0, 0, delay);
+      sleepSync(delay);
       delay = Math.min(delay * 2, 10_000);
     }
   }

@@ -1,31 +1,14 @@
 import test from 'ava';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/config.js';
+import { chainFiles, readState, type SavedState } from '../csv-chain.js';
 import { runNode, tempDir, waitFor, writeConfig, type Running } from '../helpers.js';
 
 const ANALYTICS = 'apps/analytics/main.js';
 const ENGINE = 'apps/engine/main.js';
 
-interface SavedStats {
-  cpu: { count: number; sum: number; min: number; max: number };
-  ram: { count: number; sum: number; min: number; max: number };
-  rejected: Record<string, number>;
-  gaps: number;
-}
-const savedStats = (dir: string): SavedStats | null => {
-  try {
-    return (JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as { stats: SavedStats }).stats;
-  } catch {
-    return null;
-  }
-};
-
-/** The CSV chain oldest first: telemetry.csv.N … .1, telemetry.csv. */
-const chainFiles = (dataDir: string): string[] => {
-  const rotated = readdirSync(dataDir).filter((f) => /^telemetry\.csv\.\d+$/.test(f)).sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
-  return [...rotated, 'telemetry.csv'].map((f) => join(dataDir, f));
-};
+const savedStats = (dir: string): SavedState['stats'] | null => readState(join(dir, 'data'))?.stats ?? null;
 
 async function analyzeJson(cwd: string, files: string[], extra: string[] = []): Promise<{ samples: number; cpu: { avg: number; min: number; max: number }; ram: { avg: number }; rejected: Record<string, number>; gaps: number }> {
   const p = runNode('cli/telemetry.js', ['analyze', ...files, '--json', ...extra], cwd);
@@ -149,7 +132,6 @@ test('a live run and a backtest over the same rows give the same transitions', a
   const replay = backtest.output().split('\n').filter((l) => l.includes('ALERT')).map((l) => l.slice(l.indexOf('ALERT')));
   t.true(live.length > 10, `enough transitions (${live.length})`);
   t.deepEqual(live, replay);
-  t.true(existsSync(join(dir, 'data', 'analytics-state.json')));
 });
 
 test('an unreadable state file is moved aside and logged; the app starts over from the first row', async (t) => {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { lastFields, runNode, tempDir, waitFor, writeConfig, type Running } from '../helpers.js';
 import { createPm2Sandbox, listProcesses } from '../pm2-sandbox.js';
 import { startSmtp } from '../smtp-fixture.js';
-import { readChain, readState } from './csv-chain.js';
+import { readChain, readState } from '../csv-chain.js';
 
 // Restart at once: the test is about what survives a kill, not about PM2's backoff.
 const fastRestart = (text: string): string => text.replace('exp_backoff_restart_delay: 200,', 'restart_delay: 50, min_uptime: 100, max_restarts: 1000,');

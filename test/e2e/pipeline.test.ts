@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { waitFor } from '../helpers.js';
 import { createPm2Sandbox, listProcesses } from '../pm2-sandbox.js';
 import { startSmtp } from '../smtp-fixture.js';
-import { readChain, readState } from './csv-chain.js';
+import { readChain, readState } from '../csv-chain.js';
 
 const CONFIG = `engine: { intervalMs: 50, statsEveryMs: 1000 }
 analytics: { summaryEveryMs: 500, checkpointMs: 100, pollMs: 100 }

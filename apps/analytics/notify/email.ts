@@ -48,8 +48,8 @@ export class EmailChannel implements NotifyChannel {
   /** Durably queues the transitions (deduplicated by key) and arms the digest timer. */
   send(transitions: Transition[]): void {
     const wanted = transitions.filter((t) => SEVERITY_RANK[t.severity] >= SEVERITY_RANK[this.settings.minSeverity]);
-    if (this.outbox.add(wanted, this.clock.now()) === 0) return;
     const now = this.clock.now();
+    if (this.outbox.add(wanted, now) === 0) return;
     if (!this.waitingSince) this.waitingSince = now;
     // Wait for a quiet digestMs, but never more than 6 × digestMs in a continuous stream.
     this.schedule(Math.max(this.retryAt, Math.min(now + this.settings.digestMs, this.waitingSince + 6 * this.settings.digestMs)));

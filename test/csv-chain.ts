@@ -1,5 +1,5 @@
-// An independent reading of the engine's files for end-to-end checks: plain string splitting,
-// none of the product's parsing code.
+// Test-side readings of a data directory: the engine's files by plain string splitting (none of
+// the product's parsing code), and the analytics state as saved.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -41,7 +41,12 @@ export function readChain(dataDir: string): ChainFacts {
 }
 
 export interface SavedState {
-  stats: { cpu: { count: number; sum: number }; rejected: Record<string, number>; gaps: number };
+  stats: {
+    cpu: { count: number; sum: number; min: number; max: number };
+    ram: { count: number; sum: number; min: number; max: number };
+    rejected: Record<string, number>;
+    gaps: number;
+  };
 }
 
 export function readState(dataDir: string): SavedState | null {
