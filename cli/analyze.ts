@@ -91,6 +91,7 @@ export function analyze(opts: AnalyzeOptions, fd = 1): void {
     else out.write(`${new Date(t.timestamp).toISOString()}  ${formatAlert(t)}\n`);
   };
   const { ingest } = createAnalysis(rules, null, 0, onTransition);
+  ingest.setClock(Date.now());
   const sizes = opts.files.map((f) => {
     try {
       return statSync(f).size;

@@ -1,17 +1,23 @@
 // Files that are replaced whole and must never be seen half-written: temp file, fsync, rename.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+/** Throws on failure (ENOSPC, EACCES…) and leaves no temp file behind. */
 export function writeFileAtomic(path: string, text: string): void {
   const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w');
   try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w');
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
   }
-  renameSync(tmp, path);
   const dir = openSync(dirname(path), 'r');
   try {
     fsyncSync(dir);
@@ -20,12 +26,21 @@ export function writeFileAtomic(path: string, text: string): void {
   }
 }
 
-/** The parsed JSON file, or null when it does not exist. */
-export function readJsonOrNull<T>(path: string): T | null {
+/** The parsed JSON file (unchecked), or undefined when it does not exist. */
+export function readJsonIfExists(path: string): unknown {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    text = readFileSync(path, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
+  return JSON.parse(text) as unknown;
+}
+
+/** Renames a bad file to `<path>.corrupt-<time>` and returns the new name. */
+export function moveAside(path: string, now: number): string {
+  const aside = `${path}.corrupt-${now}`;
+  renameSync(path, aside);
+  return aside;
 }

@@ -81,6 +81,8 @@ function describeAjvError(e: ErrorObject): { key?: string; text: string } {
     }
     case 'enum':
       return { text: `must be one of ${(e.params.allowedValues as unknown[]).join(', ')}` };
+    case 'const':
+      return { text: `must be ${JSON.stringify(e.params.allowedValue)}` };
     case 'required':
       return { text: `missing required key "${String(e.params.missingProperty)}"` };
     case 'pattern':
@@ -99,7 +101,8 @@ export function ajvProblems(
   prefix: (string | number)[] = [],
   label: (path: (string | number)[]) => string = (path) => path.join('.') || '(top level)',
 ): Problem[] {
-  return errors.map((e) => {
+  // an `if` failure only repeats the error of the branch it chose
+  return errors.filter((e) => e.keyword !== 'if').map((e) => {
     const path = pathOf(e.instancePath);
     const { key, text } = describeAjvError(e);
     const pos = src ? locate(src, [...prefix, ...path], key) : undefined;

@@ -10,9 +10,17 @@ export interface SampleObserver {
   onSample(timestamp: number, cpu: number, ram: number): void;
 }
 
+/** How far ahead of the reader's clock a sample may lie (clock skew, a late NTP step). */
+export const MAX_AHEAD_MS = 10 * 60_000;
+
 export class Ingest implements FollowEvents {
   readonly parser = new LineParser();
   readonly stats: Stats;
+  /**
+   * Samples stamped after this are rejected as `range`: one row from next year would otherwise
+   * hold every window and reminder hostage. The caller moves it with its clock (setClock).
+   */
+  horizon = Infinity;
   private readonly observer: SampleObserver | null;
 
   constructor(windowMs: number | null, observer: SampleObserver | null = null) {
@@ -23,7 +31,9 @@ export class Ingest implements FollowEvents {
   line(buf: Buffer, start: number, end: number): void {
     const p = this.parser;
     const result = p.parse(buf, start, end);
-    if (result === Line.Sample) {
+    if (result === Line.Sample && p.timestamp > this.horizon) {
+      this.stats.rejected.range++;
+    } else if (result === Line.Sample) {
       this.stats.addSample(p.timestamp, p.cpu, p.ram, p.seq);
       this.observer?.onSample(p.timestamp, p.cpu, p.ram);
     } else if (result === Line.RepeatedHeader) {
@@ -32,6 +42,11 @@ export class Ingest implements FollowEvents {
       const reason = REASON_OF[result];
       if (reason) this.stats.rejected[reason]++;
     }
+  }
+
+  /** The reader's wall clock now: sets the horizon for what follows. */
+  setClock(now: number): void {
+    this.horizon = now + MAX_AHEAD_MS;
   }
 
   tooLong(): void {

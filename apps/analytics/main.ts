@@ -1,7 +1,7 @@
 // telemetry-analytics: follows the CSV, keeps statistics, evaluates the rules and notifies.
 //
 //   fs.watch / poll timer ─▶ tail.poll() ─▶ ingest (parse, stats) ─▶ alerting ─▶ transitions
-//   transitions ─▶ email outbox (durable) ─▶ state saved ─▶ console line
+//   transitions ─▶ announcer (history, flapping) ─▶ email outbox (durable) ─▶ state saved ─▶ console line
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../common/clock.js';
@@ -10,7 +10,9 @@ import { log } from '../../common/log.js';
 import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
 import { watchDir } from '../../common/watch-dir.js';
+import { describeCause } from '../../common/errors.js';
 import { createAnalysis } from './analysis.js';
+import { Announcer } from './notify/announce.js';
 import { consoleChannel } from './notify/console.js';
 import { EmailChannel } from './notify/email.js';
 import { readEmailSettings, redact } from './notify/email-settings.js';
@@ -24,11 +26,7 @@ import { TailFile } from './source/tail-file.js';
 import { loadState, saveState, type AnalyticsState } from './state-file.js';
 
 const APP = 'telemetry-analytics';
-// Catching up on a backlog (a first start on a large file, a long stop), transitions on samples
-// older than this are recorded in the alert state but not notified: nobody wants a page for last
-// week. A poll reading more than CATCH_UP_BYTES is catching up.
-const HISTORY_MS = 10 * 60_000;
-const CATCH_UP_BYTES = 1 << 20;
+const ABSENT_TICK_MS = 1000;
 const POLL_BUDGET = 64 << 20;
 const { config, file } = await loadConfigOrExit(APP);
 const { analytics } = config;
@@ -49,7 +47,7 @@ const tail = new TailFile(csvPath, ingest, { maxLineBytes: analytics.maxLineByte
 const saved = ((): AnalyticsState | null => {
   try {
     mkdirSync(dataDir, { recursive: true });
-    return loadState(dataDir);
+    return loadState(dataDir, clock.now());
   } catch (err) {
     fail(APP, new DataDirUnusableError(dataDir, err));
   }
@@ -58,8 +56,10 @@ if (saved) {
   ingest.stats.restore(saved.stats);
   ingest.parser.restore(saved.parser);
   tail.resumeFrom(saved.position);
-  if (saved.alerts) alerting.restore(saved.alerts);
+  alerting.restore(saved.alerts);
 }
+const announcedRules = (list: Rule[]): { name: string; flap: Rule['flap']; repeatMs: number }[] => list.map((r) => ({ name: r.name, flap: r.flap, repeatMs: r.repeatMs }));
+const announcer = new Announcer(announcedRules(rules), saved?.announce);
 
 const email = ((): EmailChannel | null => {
   try {
@@ -69,7 +69,7 @@ const email = ((): EmailChannel | null => {
       return null;
     }
     log.info('email alerts are on', { smtp: redact(settings.url), to: settings.to.join(','), digestMs: settings.digestMs, minSeverity: settings.minSeverity });
-    return new EmailChannel(settings, new Outbox(join(dataDir, 'outbox.jsonl')), createSmtpMailer(settings), clock);
+    return new EmailChannel(settings, new Outbox(join(dataDir, 'outbox.jsonl'), clock.now()), createSmtpMailer(settings), clock);
   } catch (err) {
     log.error(`email alerts are off: ${(err as Error).message}`, { code: (err as { code?: string }).code });
     return null;
@@ -77,32 +77,54 @@ const email = ((): EmailChannel | null => {
 })();
 
 let dirty = false;
+let checkpointFailing = false;
+/** Saves the state; a failure (a full disk, a deleted data/) is logged once and retried, never fatal. */
 function checkpoint(): void {
-  saveState(dataDir, { version: 1, position: tail.position, parser: ingest.parser.save(), stats: ingest.stats.save(), alerts: alerting.save() });
-  dirty = false;
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    saveState(dataDir, { version: 1, position: tail.position, parser: ingest.parser.save(), stats: ingest.stats.save(), alerts: alerting.save(), announce: announcer.save() });
+    if (checkpointFailing) log.info('analytics state saved again', { dir: dataDir });
+    checkpointFailing = dirty = false;
+  } catch (err) {
+    if (!checkpointFailing) log.error('cannot save the analytics state; evaluating on and retrying', { dir: dataDir, error: describeCause(err) });
+    checkpointFailing = dirty = true;
+  }
 }
 
-function notify(all: Transition[], catchingUp = false): void {
-  const cutoff = clock.now() - HISTORY_MS;
-  const transitions = catchingUp ? all.filter((t) => t.op === 'absent' || t.timestamp >= cutoff) : all;
-  if (transitions.length < all.length) log.info('catching up on history: older transitions recorded without notifying', { transitions: all.length - transitions.length, olderThan: '10m' });
-  if (transitions.length === 0) return;
+let historyHeld = 0;
+function notify(notices: Transition[]): void {
+  if (notices.length === 0) return;
   // Into the durable outbox (deduplicated by key) and the state saved before anything is shown:
   // a crash can lose a console line but never repeat one, and a replay re-adds nothing twice.
-  email?.send(transitions.filter((t) => t.channels.includes('email')));
+  email?.send(notices.filter((t) => t.channels.includes('email')));
   checkpoint();
-  consoleChannel.send(transitions.filter((t) => t.channels.includes('console')));
+  consoleChannel.send(notices.filter((t) => t.channels.includes('console')));
+}
+
+function announce(transitions: Transition[]): void {
+  if (transitions.length === 0) return;
+  const now = clock.now();
+  const { notices, history } = announcer.offer(transitions, now);
+  if (history > 0) {
+    historyHeld += history;
+    log.info('catching up on history: transitions of samples older than 10m recorded without notifying', { transitions: history });
+  }
+  dirty = true;
+  notify(notices);
 }
 
 let pollTimer: NodeJS.Timeout | undefined;
+let stopping = false;
 function poll(): void {
   clearTimeout(pollTimer);
+  if (stopping) return;
   const before = ingest.stats.samples;
   const offset = tail.position?.offset;
+  ingest.setClock(clock.now());
   const read = tail.poll(POLL_BUDGET);
   if (ingest.stats.samples !== before) alerting.onArrival(clock.now());
   if (tail.position?.offset !== offset) dirty = true;
-  notify(alerting.take(), read > CATCH_UP_BYTES);
+  announce(alerting.take());
   pollTimer = setTimeout(poll, read >= POLL_BUDGET ? 0 : analytics.pollMs);
 }
 
@@ -114,11 +136,17 @@ const onCsvEvent = (): void => {
     poll();
   });
 };
-const stopWatching = [watchDir(dataDir, ['telemetry.csv'], onCsvEvent), watchRules(analytics.rules, alerting)];
+const applyRules = (next: Rule[]): ReturnType<typeof alerting.replace> => {
+  announcer.replace(announcedRules(next));
+  return alerting.replace(next);
+};
+const stopWatching = [watchDir(dataDir, ['telemetry.csv'], onCsvEvent), watchRules(analytics.rules, applyRules)];
 const absentTimer = setInterval(() => {
-  alerting.tick(clock.now());
-  notify(alerting.take());
-}, 1000);
+  const now = clock.now();
+  alerting.tick(now);
+  announce(alerting.take());
+  notify(announcer.tick(now));
+}, ABSENT_TICK_MS);
 const checkpointTimer = setInterval(() => dirty && checkpoint(), Math.max(analytics.checkpointMs, 50));
 
 function summary(): Record<string, number | string | null> {
@@ -143,6 +171,8 @@ function summary(): Record<string, number | string | null> {
     truncations: s.truncations,
     lagBytes: tail.lagBytes,
     firing: alerting.firingCount,
+    flapping: announcer.flappingCount,
+    historyHeld,
     outbox: email?.depth ?? null,
     emailsSent: email?.sent ?? null,
     emailFailures: email?.failed ?? null,
@@ -166,6 +196,7 @@ signalReady();
 log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules: analytics.rules, ruleCount: alerting.ruleCount, resumedAt: saved?.position?.offset ?? 0, samples: ingest.stats.samples });
 
 onShutdown(async (signal) => {
+  stopping = true;
   clearTimeout(pollTimer);
   for (const t of [absentTimer, checkpointTimer, summaryTimer]) clearInterval(t);
   for (const stop of stopWatching) stop();

@@ -1,11 +1,12 @@
 // The analytics state — file position, parser mapping, statistics (and alert state) — saved as one
 // JSON document atomically, so position and totals always agree after any restart, kill -9 included.
-import { renameSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJsonOrNull, writeFileAtomic } from '../../common/atomic-file.js';
+import { moveAside, readJsonIfExists, writeFileAtomic } from '../../common/atomic-file.js';
 import { describeCause } from '../../common/errors.js';
 import { log } from '../../common/log.js';
+import type { AnnouncerState } from './notify/announce.js';
 import type { AlertingState } from './rules/alerting.js';
+import { checkAnalyticsState } from './saved-schemas.js';
 import type { FilePosition } from './source/tail-file.js';
 import type { ParserState } from './source/parse-line.js';
 import type { StatsState } from './stats.js';
@@ -16,6 +17,7 @@ export interface AnalyticsState {
   parser: ParserState;
   stats: StatsState;
   alerts: AlertingState;
+  announce: AnnouncerState;
 }
 
 export function statePath(dataDir: string): string {
@@ -23,21 +25,27 @@ export function statePath(dataDir: string): string {
 }
 
 /**
- * The saved state, or null for a first start. A file that cannot be parsed (a damaged disk) is
- * moved aside and logged loudly: the app starts over rather than failing at every restart.
+ * The saved state, or null for a first start. A file that cannot be read, is not JSON or has the
+ * wrong shape is moved aside (`*.corrupt-<time>`) with one error line: the app starts over rather
+ * than failing at every restart.
  */
-export function loadState(dataDir: string): AnalyticsState | null {
+export function loadState(dataDir: string, now: number): AnalyticsState | null {
   const path = statePath(dataDir);
+  let problem: string;
   try {
-    const state = readJsonOrNull<AnalyticsState>(path);
-    return state?.version === 1 ? state : null;
+    const state = readJsonIfExists(path);
+    if (state === undefined) return null;
+    const wrong = checkAnalyticsState(state);
+    if (wrong === null) return state as AnalyticsState;
+    problem = `wrong shape: ${wrong}`;
   } catch (err) {
-    const aside = `${path}.corrupt-${Date.now()}`;
-    renameSync(path, aside);
-    log.error('analytics state file is unreadable; moved aside, starting from the beginning of the CSV files', { file: aside, error: describeCause(err) });
-    return null;
+    problem = describeCause(err);
   }
+  const aside = moveAside(path, now);
+  log.error('analytics state file is unusable; moved aside, starting from the beginning of the CSV files', { file: aside, error: problem });
+  return null;
 }
+
 
 export function saveState(dataDir: string, state: AnalyticsState): void {
   writeFileAtomic(statePath(dataDir), JSON.stringify(state));

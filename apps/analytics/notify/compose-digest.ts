@@ -12,7 +12,7 @@ export interface Digest {
   html: string;
 }
 
-interface Row {
+export interface Row {
   state: string;
   rule: string;
   value: string;
@@ -21,8 +21,17 @@ interface Row {
   time: string;
 }
 
-function rowOf(t: Transition): Row {
-  const state = t.kind === 'repeat' ? 'still firing' : t.kind;
+const STATE_WORDS: Record<Transition['kind'], string> = { firing: 'firing', resolved: 'resolved', repeat: 'still firing', flapping: 'flapping', 'flapping-summary': 'still flapping', settled: 'settled' };
+
+function stateOf(t: Transition): string {
+  if (!t.flap) return STATE_WORDS[t.kind];
+  const held = `${t.flap.changes} ${t.kind === 'flapping' ? `changes within ${formatDuration(t.flap.windowMs)}` : 'changes held back'}`;
+  return `${STATE_WORDS[t.kind]}${t.kind === 'settled' ? ` (now ${t.flap.firing ? 'firing' : 'ok'})` : ''}: ${held}`;
+}
+
+/** One row of a digest; throws when the notification cannot be rendered (a time no Date holds). */
+export function rowOf(t: Transition): Row {
+  const state = stateOf(t);
   if (t.op === 'absent') {
     return { state, rule: t.rule, value: `no data for ${formatDuration(t.value)}`, threshold: `absent ${formatDuration(t.threshold)}`, severity: t.severity, time: new Date(t.timestamp).toISOString() };
   }
@@ -34,7 +43,7 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&
 export function composeDigest(transitions: Transition[], host: string): Digest {
   const worst = transitions.reduce<Severity>((w, t) => (SEVERITY_RANK[t.severity] > SEVERITY_RANK[w] ? t.severity : w), 'info');
   const rules = [...new Set(transitions.map((t) => t.rule))];
-  const allResolved = transitions.every((t) => t.kind === 'resolved');
+  const allResolved = transitions.every((t) => t.kind === 'resolved' || (t.kind === 'settled' && !t.flap?.firing));
   const count = transitions.length;
   const subject = `[telemetry] ${allResolved ? 'RESOLVED' : worst.toUpperCase()}: ${count} ${count === 1 ? 'alert' : 'alerts'} on ${host}: ${rules.join(', ')}`;
   const rows = transitions.map(rowOf);

@@ -6,9 +6,17 @@ import type { NotifyChannel } from './channel.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const num = (v: number): string => v.toFixed(2);
+const describeValue = (t: Transition): string => (t.op === 'absent' ? `no sample for ${formatDuration(t.value)}` : `${t.metric}=${num(t.value)}`);
 
 /** `ALERT firing high_cpu cpu=92.41 > 80 (warning) since 2026-11-27T23:49:58.000Z` and friends. */
 export function formatAlert(t: Transition): string {
+  if (t.flap) {
+    const window = formatDuration(t.flap.windowMs);
+    if (t.kind === 'flapping') return `ALERT flapping ${t.rule} changed state ${t.flap.changes} times within ${window}; holding back its notifications until it settles (${t.severity})`;
+    const now = t.flap.firing ? `firing ${describeValue(t)}` : 'ok';
+    if (t.kind === 'settled') return `ALERT settled ${t.rule} now ${now} after ${window} without a change; ${t.flap.changes} changes were held back (${t.severity})`;
+    return `ALERT still flapping ${t.rule} now ${now}; ${t.flap.changes} changes held back since the last summary (${t.severity})`;
+  }
   if (t.op === 'absent') {
     if (t.kind === 'resolved') return `ALERT resolved ${t.rule} samples again after ${formatDuration(t.timestamp - t.since)} without data`;
     const verb = t.kind === 'repeat' ? 'still firing' : 'firing';
@@ -24,6 +32,15 @@ export function formatAlert(t: Transition): string {
 export const consoleChannel: NotifyChannel = {
   name: 'console',
   send(transitions) {
-    for (const t of transitions) log.info(formatAlert(t), { rule: t.rule, state: t.kind, severity: t.severity });
+    for (const t of transitions) {
+      let line: string;
+      try {
+        line = formatAlert(t);
+      } catch (err) {
+        log.error('NOTIFICATION DROPPED: it cannot be rendered', { rule: t.rule, state: t.kind, key: t.key, error: String(err) });
+        continue;
+      }
+      log.info(line, { rule: t.rule, state: t.kind, severity: t.severity });
+    }
   },
 };

@@ -8,12 +8,21 @@ import { EmailSendError } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
 import type { Transition } from '../rules/alerting.js';
 import type { NotifyChannel } from './channel.js';
-import { composeDigest, SEVERITY_RANK } from './compose-digest.js';
+import { composeDigest, rowOf, SEVERITY_RANK } from './compose-digest.js';
 import type { EmailSettings } from './email-settings.js';
 import type { Outbox } from './outbox.js';
 import type { Mailer } from './smtp.js';
 
 const MAX_BATCH = 200;
+
+function renders(t: Transition): boolean {
+  try {
+    rowOf(t);
+    return true;
+  } catch {
+    return false;
+  }
+}
 const MAX_BACKOFF_MS = 5 * 60_000;
 
 export class EmailChannel implements NotifyChannel {
@@ -75,6 +84,11 @@ export class EmailChannel implements NotifyChannel {
     if (expired.length > 0) {
       this.outbox.markDead(expired.map((i) => i.key));
       log.error('EMAIL DEAD-LETTERED: notifications could not be delivered in time and were moved aside', { count: expired.length, maxAgeMs: this.settings.maxAgeMs, file: this.outbox.deadPath });
+    }
+    const unrenderable = this.outbox.items().filter((i) => !renders(i.transition));
+    if (unrenderable.length > 0) {
+      this.outbox.markDead(unrenderable.map((i) => i.key));
+      log.error('EMAIL DEAD-LETTERED: notifications that cannot be rendered were moved aside; the rest go out', { count: unrenderable.length, file: this.outbox.deadPath });
     }
     const batch = this.outbox.items().slice(0, MAX_BATCH);
     if (batch.length === 0) return;

@@ -1,10 +1,14 @@
-// The email outbox: an append-only JSONL file in data/. Every notification is appended (and
-// fsynced) before any attempt to send it, with an idempotency key; delivery appends a `sent`
-// record. On start the file is replayed: what is pending is sent once, what was sent never again.
-// It is compacted (atomically) when it grows, keeping recent keys so replays stay deduplicated.
-import { appendFileSync, closeSync, existsSync, fdatasyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+// A channel's durable outbox: an append-only JSONL file in data/. Every notification is appended
+// (and fsynced) before any attempt to send it, under its idempotency key; delivery appends a
+// `sent` record. On start the file is replayed: what is pending is sent once, what was sent never
+// again. It is compacted (atomically) when it grows, keeping recent keys so replays stay
+// deduplicated. Bounded: past `maxPending` the oldest undelivered move to the dead-letter file.
+import { appendFileSync, closeSync, copyFileSync, existsSync, fdatasyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
-import { transitionKey, type Transition } from '../rules/alerting.js';
+import { describeCause } from '../../../common/errors.js';
+import { log } from '../../../common/log.js';
+import type { Transition } from '../rules/alerting.js';
+import { checkOutboxRecord } from '../saved-schemas.js';
 
 export interface OutboxItem {
   key: string;
@@ -13,25 +17,30 @@ export interface OutboxItem {
   transition: Transition;
 }
 
-type Record =
-  | { op: 'add'; key: string; at: number; transition: Transition }
-  | { op: 'sent' | 'dead' | 'seen'; keys: string[] };
+type OutboxRecord = ({ op: 'add' } & OutboxItem) | { op: 'sent' | 'dead' | 'seen'; keys: string[] };
 
-const KEYS_KEPT = 10_000;
-const COMPACT_BYTES = 1 << 20;
+const KEYS_KEPT = 5_000;
+const COMPACT_BYTES = 512 << 10;
+export const MAX_PENDING = 1_000;
 
 export class Outbox {
   readonly path: string;
   readonly deadPath: string;
+  /** Dead-lettered since start (too old, unrenderable, or over the bound). */
+  dead = 0;
   private pending = new Map<string, OutboxItem>();
   private finished = new Set<string>();
   private fd = -1;
   private bytes = 0;
+  /** A write failed (a full disk): the file lags memory until a rewrite succeeds. */
+  private stale = false;
+  private readonly maxPending: number;
 
-  constructor(path: string) {
+  constructor(path: string, now: number, maxPending = MAX_PENDING) {
     this.path = path;
     this.deadPath = path.replace(/\.jsonl$/, '') + '.dead.jsonl';
-    this.load();
+    this.maxPending = maxPending;
+    this.load(now);
     this.compact();
   }
 
@@ -44,12 +53,17 @@ export class Outbox {
     return [...this.pending.values()];
   }
 
-  /** Durably adds the transitions not seen before; returns how many were new. */
+  /** Durably adds the notifications not seen before; returns how many were new. */
   add(transitions: Transition[], now: number): number {
-    const fresh = transitions.map((t) => ({ key: transitionKey(t), at: now, transition: t })).filter((i) => !this.pending.has(i.key) && !this.finished.has(i.key));
+    const fresh = transitions.filter((t) => !this.pending.has(t.key) && !this.finished.has(t.key)).map((t) => ({ key: t.key, at: now, transition: t }));
     if (fresh.length === 0) return 0;
     for (const item of fresh) this.pending.set(item.key, item);
     this.append(fresh.map((i) => ({ op: 'add', ...i })));
+    const over = this.pending.size - this.maxPending;
+    if (over > 0) {
+      this.markDead(this.items().slice(0, over).map((i) => i.key));
+      log.error('OUTBOX FULL: the oldest undelivered notifications were moved to the dead-letter file', { count: over, maxPending: this.maxPending, file: this.deadPath });
+    }
     return fresh.length;
   }
 
@@ -60,7 +74,12 @@ export class Outbox {
   /** Gives up on items: they go to the dead-letter file. */
   markDead(keys: string[]): void {
     const items = keys.map((k) => this.pending.get(k)).filter((i): i is OutboxItem => i !== undefined);
-    appendFileSync(this.deadPath, items.map((i) => JSON.stringify(i) + '\n').join(''));
+    try {
+      appendFileSync(this.deadPath, items.map((i) => JSON.stringify(i) + '\n').join(''));
+    } catch (err) {
+      log.error('DEAD LETTERS LOST: cannot write the dead-letter file', { file: this.deadPath, count: items.length, error: describeCause(err) });
+    }
+    this.dead += items.length;
     this.finish('dead', keys);
   }
 
@@ -78,42 +97,78 @@ export class Outbox {
     if (this.bytes > COMPACT_BYTES) this.compact();
   }
 
-  private load(): void {
+  /** Replays the file. A torn last line is a record that never happened; any other bad line is skipped, counted and kept in a copy. */
+  private load(now: number): void {
     if (!existsSync(this.path)) return;
-    for (const line of readFileSync(this.path, 'utf8').split('\n')) {
+    const lines = readFileSync(this.path, 'utf8').split('\n');
+    const torn = lines.pop(); // '' when the file ends with a newline
+    let bad = 0;
+    let firstProblem = '';
+    for (const [i, line] of lines.entries()) {
       if (!line) continue;
-      let r: Record;
+      let r: unknown;
+      let wrong: string | null;
       try {
-        r = JSON.parse(line) as Record;
-      } catch {
-        continue; // a torn last line from a crash mid-append: that record never happened
+        r = JSON.parse(line);
+        wrong = checkOutboxRecord(r);
+      } catch (err) {
+        wrong = describeCause(err);
       }
-      if (r.op === 'add') {
-        if (!this.finished.has(r.key)) this.pending.set(r.key, { key: r.key, at: r.at, transition: r.transition });
-      } else {
-        for (const k of r.keys) {
-          this.pending.delete(k);
-          this.finished.add(k);
-        }
+      if (wrong !== null) {
+        bad++;
+        firstProblem ||= `line ${i + 1}: ${wrong}`;
+        continue;
       }
+      this.replay(r as OutboxRecord);
+    }
+    if (bad > 0) {
+      const copy = `${this.path}.corrupt-${now}`;
+      copyFileSync(this.path, copy);
+      log.error('outbox has unusable lines; skipped them (a copy of the file is kept) and delivering the rest', { file: this.path, copy, skipped: bad, first: firstProblem });
+    }
+    if (torn) log.warn('outbox ends in a torn line (a crash mid-append); that record is ignored', { file: this.path });
+  }
+
+  private replay(r: OutboxRecord): void {
+    if (r.op === 'add') {
+      if (!this.finished.has(r.key)) this.pending.set(r.key, { key: r.key, at: r.at, transition: { ...r.transition, key: r.key } });
+      return;
+    }
+    for (const k of r.keys) {
+      this.pending.delete(k);
+      this.finished.add(k);
     }
   }
 
   /** Rewrites the file as the pending items plus the most recent finished keys. */
   private compact(): void {
-    this.close();
     const keep = [...this.finished].slice(-KEYS_KEPT);
     this.finished = new Set(keep);
-    const records: Record[] = [{ op: 'seen', keys: keep }, ...this.items().map((i) => ({ op: 'add' as const, key: i.key, at: i.at, transition: i.transition }))];
-    writeFileAtomic(this.path, records.map((r) => JSON.stringify(r) + '\n').join(''));
-    this.fd = openSync(this.path, 'a');
-    this.bytes = statSync(this.path).size;
+    const records: OutboxRecord[] = [{ op: 'seen', keys: keep }, ...this.items().map((i) => ({ op: 'add' as const, ...i }))];
+    this.close();
+    try {
+      writeFileAtomic(this.path, records.map((r) => JSON.stringify(r) + '\n').join(''));
+      this.fd = openSync(this.path, 'a');
+      this.bytes = statSync(this.path).size;
+      if (this.stale) log.info('outbox writes work again', { file: this.path });
+      this.stale = false;
+    } catch (err) {
+      if (!this.stale) log.error('cannot write the outbox; notifications stay in memory and are written once the disk takes them', { file: this.path, error: describeCause(err) });
+      this.stale = true;
+    }
   }
 
-  private append(records: Record[]): void {
+  /** Appends records; after a failed write (a half record may be on disk) the whole file is rewritten instead. */
+  private append(records: OutboxRecord[]): void {
+    if (this.stale) return this.compact();
     const text = records.map((r) => JSON.stringify(r) + '\n').join('');
-    writeSync(this.fd, text);
-    fdatasyncSync(this.fd);
-    this.bytes += Buffer.byteLength(text);
+    try {
+      writeSync(this.fd, text);
+      fdatasyncSync(this.fd);
+      this.bytes += Buffer.byteLength(text);
+    } catch (err) {
+      log.error('cannot write the outbox; notifications stay in memory and are written once the disk takes them', { file: this.path, error: describeCause(err) });
+      this.stale = true;
+    }
   }
 }

@@ -6,9 +6,14 @@ import { evaluateAbsent, evaluateThreshold, INACTIVE, transitionOf, type AlertSt
 import type { AbsentRule, Channel, Metric, Rule, ThresholdRule } from './rule.js';
 import { WindowAggregate } from './window-aggregate.js';
 
+/** What a notification says: a rule's transition, or (notify/flap.ts) that it flaps or settled. */
+export type NoticeKind = TransitionKind | 'flapping' | 'flapping-summary' | 'settled';
+
 export interface Transition {
+  /** Idempotency key: the same notification replayed after a restart has the same key. */
+  key: string;
   rule: string;
-  kind: TransitionKind;
+  kind: NoticeKind;
   /** Sample timestamp (threshold rules) or wall-clock time (absent rules). */
   timestamp: number;
   /** The judged value; for absent rules, milliseconds without data. */
@@ -20,11 +25,15 @@ export interface Transition {
   channels: Channel[];
   since: number;
   firedAt: number;
+  /** Counts the rule's firings (saved with its state): names the episode even when rows share a millisecond. */
+  episode: number;
+  /** Flap notices: the changes counted or held back, the window, and whether the rule fires now. */
+  flap: { changes: number; windowMs: number; firing: boolean } | null;
 }
 
-/** Idempotency key: rule, episode and transition, so the same transition replayed after a restart has the same key. */
-export function transitionKey(t: Transition): string {
-  return `${t.rule}:${t.firedAt}:${t.kind}${t.kind === 'repeat' ? `:${t.timestamp}` : ''}`;
+/** Rule, episode (counter and fire time) and transition: unique per episode, stable across replays. */
+function transitionKey(rule: string, episode: number, firedAt: number, kind: TransitionKind, timestamp: number): string {
+  return `${rule}:${episode}@${firedAt}:${kind}${kind === 'repeat' ? `:${timestamp}` : ''}`;
 }
 
 interface Tracked<R extends Rule> {
@@ -33,11 +42,32 @@ interface Tracked<R extends Rule> {
   window: WindowAggregate | null;
   /** The rule reads cpu (else ram): decided once, not per sample. */
   cpu: boolean;
+  /** Firings so far; kept across definition changes so keys never repeat. */
+  episodes: number;
+}
+
+export interface SavedRule {
+  definition: string;
+  state: AlertState;
+  episodes: number;
+  window?: [number, number][];
 }
 
 export interface AlertingState {
   lastArrival: number;
-  rules: Record<string, { definition: string; state: AlertState; window?: [number, number][] }>;
+  rules: Record<string, SavedRule>;
+}
+
+/**
+ * What a restart restores of one rule (Prometheus' for-state restore): everything, when its
+ * definition is unchanged (a `for` timer, a firing `absent` rule, the window); else only its
+ * episode counter. Nothing is judged here: the next sample or tick decides, as it would have
+ * without the restart.
+ */
+export function restoreRule(definition: string, saved: SavedRule | undefined): Pick<SavedRule, 'state' | 'episodes' | 'window'> {
+  if (!saved) return { state: INACTIVE, episodes: 0 };
+  if (saved.definition !== definition) return { state: INACTIVE, episodes: saved.episodes };
+  return { state: saved.state, episodes: saved.episodes, window: saved.window };
 }
 
 export interface RulesChange {
@@ -80,16 +110,25 @@ export class Alerting {
     }
   }
 
-  /** A sample arrived now (wall clock): absent rules resolve. */
+  /** Samples arrived now (wall clock): firing absent rules resolve. */
   onArrival(now: number): void {
+    this.judgeAbsent(now, true);
     this.lastArrival = now;
-    this.tick(now);
   }
 
   /** Absent rules judged against the wall clock; the shell calls this on a timer. */
   tick(now: number): void {
+    this.judgeAbsent(now, false);
+  }
+
+  /** The phase of every rule, by name. */
+  phases(): Map<string, AlertState['phase']> {
+    return new Map([...this.thresholds, ...this.absents].map((t) => [t.rule.name, t.state.phase]));
+  }
+
+  private judgeAbsent(now: number, arrived: boolean): void {
     for (const t of this.absents) {
-      const next = evaluateAbsent(t.rule, t.state, now, this.lastArrival);
+      const next = evaluateAbsent(t.rule, t.state, now, this.lastArrival, arrived);
       if (next !== t.state) this.change(t, next, now, now - this.lastArrival);
     }
   }
@@ -111,7 +150,8 @@ export class Alerting {
       if (before?.rule.definition === rule.definition) return before as Tracked<R>;
       (before ? change.changed : change.added).push(rule.name);
       const threshold = rule.kind === 'threshold';
-      return { rule, state: INACTIVE, window: threshold && rule.over ? new WindowAggregate(rule.over.aggregate, rule.over.ms) : null, cpu: threshold && rule.metric === 'cpu' };
+      const window = threshold && rule.over ? new WindowAggregate(rule.over.aggregate, rule.over.ms) : null;
+      return { rule, state: INACTIVE, window, cpu: threshold && rule.metric === 'cpu', episodes: before?.episodes ?? 0 };
     };
     this.thresholds = rules.filter((r): r is ThresholdRule => r.kind === 'threshold').map(keep);
     this.absents = rules.filter((r): r is AbsentRule => r.kind === 'absent').map(keep);
@@ -122,19 +162,19 @@ export class Alerting {
   save(): AlertingState {
     const rules: AlertingState['rules'] = {};
     for (const t of [...this.thresholds, ...this.absents]) {
-      rules[t.rule.name] = { definition: t.rule.definition, state: t.state, ...(t.window ? { window: t.window.save() } : {}) };
+      rules[t.rule.name] = { definition: t.rule.definition, state: t.state, episodes: t.episodes, ...(t.window ? { window: t.window.save() } : {}) };
     }
     return { lastArrival: this.lastArrival, rules };
   }
 
-  /** Restores saved states of rules whose definition is unchanged. */
+  /** Restores the saved state (see restoreRule); the last arrival is the saved one, not the start-up time. */
   restore(saved: AlertingState): void {
-    this.lastArrival = Math.max(this.lastArrival, saved.lastArrival);
+    this.lastArrival = saved.lastArrival;
     for (const t of [...this.thresholds, ...this.absents]) {
-      const s = saved.rules[t.rule.name];
-      if (s?.definition !== t.rule.definition) continue;
-      t.state = s.state;
-      if (t.window && s.window) t.window.restore(s.window);
+      const r = restoreRule(t.rule.definition, saved.rules[t.rule.name]);
+      t.state = r.state;
+      t.episodes = r.episodes;
+      if (t.window && r.window) t.window.restore(r.window);
     }
   }
 
@@ -143,8 +183,10 @@ export class Alerting {
     const episode = next.phase === 'firing' ? next : t.state;
     t.state = next;
     if (!kind) return;
+    if (kind === 'firing') t.episodes++;
     const r = t.rule;
     this.emit({
+      key: transitionKey(r.name, t.episodes, episode.firedAt, kind, timestamp),
       rule: r.name,
       kind,
       timestamp,
@@ -156,6 +198,8 @@ export class Alerting {
       channels: r.channels,
       since: episode.since,
       firedAt: episode.firedAt,
+      episode: t.episodes,
+      flap: null,
     });
   }
 }

@@ -20,8 +20,17 @@ export type TransitionKind = 'firing' | 'resolved' | 'repeat';
 /** What changed between two states of a rule, if anything to notify. */
 export function transitionOf(before: AlertState, after: AlertState): TransitionKind | null {
   if (before === after) return null;
-  if (after.phase === 'firing') return before.phase !== 'firing' ? 'firing' : after.notifiedAt !== before.notifiedAt ? 'repeat' : null;
+  if (after.phase === 'firing') return before.phase !== 'firing' ? 'firing' : after.notifiedAt > before.notifiedAt ? 'repeat' : null;
   return before.phase === 'firing' ? 'resolved' : null;
+}
+
+/**
+ * Firing: a repeat is due `repeatMs` after the last one. Time that went backwards (a clock set
+ * back, a row from the future before) moves the mark back silently, so reminders never stall.
+ */
+function remind(repeatMs: number, state: AlertState, at: number): AlertState {
+  if (at < state.notifiedAt) return { ...state, notifiedAt: at };
+  return repeatMs > 0 && at - state.notifiedAt >= repeatMs ? { ...state, notifiedAt: at } : state;
 }
 
 function beyond(rule: ThresholdRule, value: number, limit: number): boolean {
@@ -32,9 +41,7 @@ function beyond(rule: ThresholdRule, value: number, limit: number): boolean {
 export function evaluateThreshold(rule: ThresholdRule, state: AlertState, timestamp: number, value: number): AlertState {
   switch (state.phase) {
     case 'firing':
-      if (!beyond(rule, value, rule.clear)) return INACTIVE;
-      if (rule.repeatMs > 0 && timestamp - state.notifiedAt >= rule.repeatMs) return { ...state, notifiedAt: timestamp };
-      return state;
+      return beyond(rule, value, rule.clear) ? remind(rule.repeatMs, state, timestamp) : INACTIVE;
     case 'pending':
       if (!beyond(rule, value, rule.threshold)) return INACTIVE;
       return timestamp - state.since >= rule.forMs ? { phase: 'firing', since: state.since, firedAt: timestamp, notifiedAt: timestamp } : state;
@@ -46,10 +53,12 @@ export function evaluateThreshold(rule: ThresholdRule, state: AlertState, timest
   }
 }
 
-/** Absent rules, judged by wall-clock `now` against when the last sample arrived. */
-export function evaluateAbsent(rule: AbsentRule, state: AlertState, now: number, lastArrival: number): AlertState {
-  if (now - lastArrival < rule.absentMs) return state.phase === 'firing' ? INACTIVE : state;
-  if (state.phase !== 'firing') return { phase: 'firing', since: lastArrival, firedAt: now, notifiedAt: now };
-  if (rule.repeatMs > 0 && now - state.notifiedAt >= rule.repeatMs) return { ...state, notifiedAt: now };
-  return state;
+/**
+ * Absent rules, judged by wall-clock `now` against when the last sample arrived. Only a sample
+ * (`arrived`) resolves a firing rule: a restart or a clock step never does.
+ */
+export function evaluateAbsent(rule: AbsentRule, state: AlertState, now: number, lastArrival: number, arrived: boolean): AlertState {
+  if (state.phase === 'firing') return arrived ? INACTIVE : remind(rule.repeatMs, state, now);
+  if (arrived || now - lastArrival < rule.absentMs) return state;
+  return { phase: 'firing', since: lastArrival, firedAt: now, notifiedAt: now };
 }

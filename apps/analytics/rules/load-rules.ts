@@ -6,7 +6,7 @@ import { readSchema, type Severity } from '../../../common/config.js';
 import { describeCause, RulesInvalidError, type Problem } from '../../../common/errors.js';
 import { ajvProblems, locate, parseYamlSource } from '../../../common/yaml-source.js';
 import { parseDuration } from './duration.js';
-import type { Aggregate, Channel, Metric, Rule, ThresholdRule } from './rule.js';
+import { DEFAULT_FLAP, type Aggregate, type Channel, type Flap, type Metric, type Rule, type ThresholdRule } from './rule.js';
 
 interface RawRule {
   name: string;
@@ -21,10 +21,13 @@ interface RawRule {
   repeat?: string;
   severity?: Severity;
   channels?: Channel[];
+  flap?: RawFlap;
 }
 
+type RawFlap = 'off' | { changes?: number; window?: string };
+
 interface RawRules {
-  defaults?: { repeat?: string; channels?: Channel[]; severity?: Severity; for?: string };
+  defaults?: { repeat?: string; channels?: Channel[]; severity?: Severity; for?: string; flap?: RawFlap };
   rules: RawRule[];
 }
 
@@ -79,7 +82,9 @@ function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem
     severity: r.severity ?? defaults.severity ?? 'warning',
     channels: r.channels ?? defaults.channels ?? ['console', 'email'],
     repeatMs: duration(r.repeat ?? defaults.repeat),
+    flap: flapOf(r.flap ?? defaults.flap, duration),
   };
+  if (base.flap && base.flap.windowMs <= 0) problem('flap', 'flap window must be longer than 0');
   const kinds = (['above', 'below', 'absent'] as const).filter((k) => r[k] !== undefined);
   if (kinds.length !== 1) {
     problem(kinds[1] ?? null, kinds.length === 0 ? 'needs one of above, below or absent' : `has both ${kinds.join(' and ')}; use exactly one`);
@@ -111,4 +116,11 @@ function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem
     over: r.over !== undefined && r.aggregate !== undefined ? { ms: overMs, aggregate: r.aggregate } : null,
   } satisfies Omit<ThresholdRule, 'definition'>;
   return { ...rule, definition: JSON.stringify(rule) };
+}
+
+/** `flap: off`, a partial `{ changes, window }` over the defaults, or the defaults. */
+function flapOf(raw: RawFlap | undefined, duration: (text: string | undefined) => number): Flap | null {
+  if (raw === 'off') return null;
+  if (raw === undefined || typeof raw !== 'object') return DEFAULT_FLAP;
+  return { changes: raw.changes ?? DEFAULT_FLAP.changes, windowMs: raw.window === undefined ? DEFAULT_FLAP.windowMs : duration(raw.window) };
 }

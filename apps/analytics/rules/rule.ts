@@ -4,12 +4,22 @@ export type Channel = 'console' | 'email';
 export type Metric = 'cpu' | 'ram';
 export type Aggregate = 'avg' | 'min' | 'max';
 
+export interface Flap {
+  changes: number;
+  windowMs: number;
+}
+
+/** SPEC "Trustworthy notifications": 6 changes within 10 minutes. */
+export const DEFAULT_FLAP: Flap = Object.freeze({ changes: 6, windowMs: 10 * 60_000 });
+
 interface RuleBase {
   name: string;
   severity: Severity;
   channels: Channel[];
   /** Re-notify every repeatMs while firing; 0 = never. */
   repeatMs: number;
+  /** Flapping once `changes` notified transitions fall within `windowMs` (wall clock); null = off. */
+  flap: Flap | null;
   /** Canonical text of the definition: equal text, same rule (state kept across reloads). */
   definition: string;
 }

@@ -4,18 +4,21 @@ import { basename, dirname } from 'node:path';
 import { TelemetryError } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
 import { watchDir } from '../../../common/watch-dir.js';
-import type { Alerting } from './alerting.js';
+import type { RulesChange } from './alerting.js';
 import { loadRules } from './load-rules.js';
+import type { Rule } from './rule.js';
 
-export function watchRules(file: string, alerting: Alerting, debounceMs = 200): () => void {
+/** Watches `file`; a valid edit is handed to `apply`, which swaps the rules in and says what changed. */
+export function watchRules(file: string, apply: (rules: Rule[]) => RulesChange, debounceMs = 200): () => void {
   let timer: NodeJS.Timeout | undefined;
   let lastError = '';
   const reload = (): void => {
     try {
-      const change = alerting.replace(loadRules(file));
+      const rules = loadRules(file);
+      const change = apply(rules);
       lastError = '';
       if (change.added.length + change.changed.length + change.removed.length === 0) return;
-      log.info('rules reloaded', { file, rules: alerting.ruleCount, added: change.added.join(',') || undefined, changed: change.changed.join(',') || undefined, removed: change.removed.join(',') || undefined });
+      log.info('rules reloaded', { file, rules: rules.length, added: change.added.join(',') || undefined, changed: change.changed.join(',') || undefined, removed: change.removed.join(',') || undefined });
     } catch (err) {
       const message = err instanceof TelemetryError ? err.message : String(err);
       if (message === lastError) return;

@@ -37,6 +37,8 @@ const HEADERLESS: Mapping = { timestamp: 0, cpu: 1, ram: 2, seq: 3, fields: 0 };
 const MAX_FIELDS = 64;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** The largest time a Date holds (ms): later timestamps are out of range, never a crash downstream. */
+export const MAX_TIMESTAMP_MS = 8.64e15;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 export class LineParser {
@@ -147,7 +149,7 @@ export class LineParser {
     const seq = m.seq >= 0 && m.seq < n ? v[m.seq]! : NaN;
     if (!Number.isFinite(timestamp) || !Number.isFinite(cpu) || !Number.isFinite(ram) || !Number.isInteger(timestamp)) return Line.Number;
     if (m.seq >= 0 && m.seq < n && !(Number.isInteger(seq) && seq >= 0)) return Line.Number;
-    if (timestamp <= 0 || !(cpu >= 0 && cpu <= 100) || !(ram >= 0 && ram <= 100)) return Line.Range;
+    if (timestamp <= 0 || timestamp > MAX_TIMESTAMP_MS || !(cpu >= 0 && cpu <= 100) || !(ram >= 0 && ram <= 100)) return Line.Range;
     this.timestamp = timestamp;
     this.cpu = cpu;
     this.ram = ram;

@@ -1,4 +1,5 @@
 import test from 'ava';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../../common/clock.js';
 import { EmailChannel } from '../../../apps/analytics/notify/email.js';
@@ -7,18 +8,19 @@ import { Outbox } from '../../../apps/analytics/notify/outbox.js';
 import { classifySmtpError, createSmtpMailer } from '../../../apps/analytics/notify/smtp.js';
 import type { Transition } from '../../../apps/analytics/rules/alerting.js';
 import { tempDir, waitFor } from '../../helpers.js';
+import { notice } from '../notice-fixture.js';
 import { freePort, startSilentServer, startSmtp } from '../../smtp-fixture.js';
 
 const T0 = Date.UTC(2026, 10, 27, 23, 49, 58);
 
 function transition(i: number, kind: Transition['kind'] = 'firing', severity: Transition['severity'] = 'warning'): Transition {
-  return { rule: `rule_${i % 3}`, kind, timestamp: T0 + i * 1000, value: 92.41, metric: 'cpu', op: 'above', threshold: 80, severity, channels: ['email'], since: T0, firedAt: T0 + i };
+  return notice({ rule: `rule_${i % 3}`, kind, timestamp: T0 + i * 1000, value: 92.41, severity, since: T0, firedAt: T0 + i });
 }
 
 async function channelFor(url: string, over: Partial<EmailSettings> = {}): Promise<{ channel: EmailChannel; outbox: Outbox; dir: string }> {
   const dir = await tempDir();
   const settings: EmailSettings = { url, from: 'telemetry@test.local', to: ['ops@test.local', 'dev@test.local'], digestMs: 100, minSeverity: 'info', timeoutMs: 1000, maxAgeMs: 60_000, ...over };
-  const outbox = new Outbox(join(dir, 'outbox.jsonl'));
+  const outbox = new Outbox(join(dir, 'outbox.jsonl'), 0);
   return { channel: new EmailChannel(settings, outbox, createSmtpMailer(settings), systemClock), outbox, dir };
 }
 
@@ -102,11 +104,13 @@ test('wrong password: the failure is auth, the notification stays in the outbox'
 
 test('notifications older than maxAgeMs are dead-lettered, not retried forever', async (t) => {
   const port = await freePort();
-  const { channel, outbox } = await channelFor(`smtp://127.0.0.1:${port}`, { digestMs: 10, maxAgeMs: 1 });
+  const { channel, outbox, dir } = await channelFor(`smtp://127.0.0.1:${port}`, { digestMs: 10, maxAgeMs: 1 });
   t.teardown(() => channel.stop());
   channel.send([transition(0)]);
   await waitFor('the dead letter', () => outbox.depth === 0);
   t.is(channel.sent, 0);
+  const dead = JSON.parse(readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8')) as { key: string; transition: { rule: string } };
+  t.deepEqual([dead.key, dead.transition.rule], [transition(0).key, 'rule_0']);
 });
 
 test('failures are named: dns, refused, tls, auth, timeout', (t) => {
@@ -117,4 +121,28 @@ test('failures are named: dns, refused, tls, auth, timeout', (t) => {
   t.is(kind({ code: 'EAUTH', message: 'Invalid login' }), 'auth');
   t.is(kind({ code: 'ETIMEDOUT', message: 'Greeting never received' }), 'timeout');
   t.notRegex(classifySmtpError({ code: 'ESOCKET', message: 'x' }, 'smtp://u:p@h:25').message, /u:p@/);
+});
+
+test('a notification that cannot be rendered is dead-lettered loudly; the rest still go out', async (t) => {
+  const smtp = await startSmtp();
+  t.teardown(() => smtp.close());
+  const { channel, outbox, dir } = await channelFor(smtp.url);
+  t.teardown(() => channel.stop());
+  // an item from before the parser refused timestamps a Date cannot hold
+  channel.send([{ ...transition(0), timestamp: 99999999999999999, key: 'bad' }, transition(1, 'firing', 'critical')]);
+  await waitFor('the email', () => smtp.messages.length === 1 && outbox.depth === 0);
+  t.regex(smtp.messages[0]!.subject ?? '', /CRITICAL: 1 alert on \S+: rule_1$/);
+  const dead = readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string });
+  t.deepEqual(dead.map((d) => d.key), ['bad']);
+});
+
+test('flap notices are carried in the digest with their counts', async (t) => {
+  const smtp = await startSmtp();
+  t.teardown(() => smtp.close());
+  const { channel, outbox } = await channelFor(smtp.url);
+  t.teardown(() => channel.stop());
+  channel.send([{ ...transition(0), kind: 'flapping', key: 'f', flap: { changes: 6, windowMs: 600_000, firing: true } }, { ...transition(0), kind: 'settled', key: 's', flap: { changes: 14, windowMs: 600_000, firing: false } }]);
+  await waitFor('the email', () => smtp.messages.length === 1 && outbox.depth === 0);
+  t.regex(smtp.messages[0]!.text ?? '', /flapping: 6 changes within 10m +rule_0/);
+  t.regex(smtp.messages[0]!.text ?? '', /settled \(now ok\): 14 changes held back +rule_0/);
 });

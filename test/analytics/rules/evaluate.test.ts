@@ -1,7 +1,7 @@
 // Time-stepped tables (Prometheus TestKeepFiringFor style): base + i·interval, the value at each
 // step, and the expected phase and notification after it.
 import test from 'ava';
-import { Alerting, transitionKey, type Transition } from '../../../apps/analytics/rules/alerting.js';
+import { Alerting, type Transition } from '../../../apps/analytics/rules/alerting.js';
 import { parseRules } from '../../../apps/analytics/rules/load-rules.js';
 import { MAX_WINDOW_SAMPLES, WindowAggregate } from '../../../apps/analytics/rules/window-aggregate.js';
 
@@ -135,9 +135,9 @@ test('idempotency keys name rule, episode and transition, and are stable on repl
   const run = (): string[] => {
     const a = new Alerting(parseRules('r.yaml', yaml), 0);
     [90, 90, 10].forEach((v, i) => a.onSample(BASE + i * STEP, v, 0));
-    return a.take().map(transitionKey);
+    return a.take().map((o) => o.key);
   };
-  t.deepEqual(run(), [`r:${BASE}:firing`, `r:${BASE}:repeat:${BASE + STEP}`, `r:${BASE}:resolved`]);
+  t.deepEqual(run(), [`r:1@${BASE}:firing`, `r:1@${BASE}:repeat:${BASE + STEP}`, `r:1@${BASE}:resolved`]);
   t.deepEqual(run(), run());
 });
 
@@ -182,4 +182,57 @@ test('a window holds at most MAX_WINDOW_SAMPLES: at burst rates the oldest leave
   for (let i = 0; i < MAX_WINDOW_SAMPLES; i++) w.push(BASE, 0);
   t.is(w.push(BASE, 100), 100 / MAX_WINDOW_SAMPLES);
   t.is(w.save().length, MAX_WINDOW_SAMPLES);
+});
+
+// Restore (Prometheus TestForStateRestore): [saved phase, downtime, next event] → transitions.
+// The saved state comes from a run up to the stop; a new Alerting restores it `downtime` later.
+test('restore: absent and for-rules continue across a restart as one uninterrupted run would', (t) => {
+  const T = 1_000_000;
+  type Event = 'tick' | 'sample above' | 'sample below';
+  const cases: [yaml: string, stop: (a: Alerting) => number, downtimeMs: number, next: Event, expected: string[]][] = [
+    // absent: 10s; the last sample arrived at T, the stop came at T + 15 s (firing) or T + 5 s (inactive)
+    ['absent', (a) => (a.tick(T + 15_000), T + 15_000), 60_000, 'tick', []],
+    ['absent', (a) => (a.tick(T + 15_000), T + 15_000), 60_000, 'sample below', ['resolved']],
+    ['absent', (a) => (a.tick(T + 5_000), T + 5_000), 1_000, 'tick', []],
+    ['absent', (a) => (a.tick(T + 5_000), T + 5_000), 60_000, 'tick', ['firing']],
+    ['absent', (a) => (a.tick(T + 5_000), T + 5_000), 60_000, 'sample below', []],
+    // for: 5s; pending since the sample at T, stopped at T + 2 s
+    ['for', (a) => (a.onSample(T + 2_000, 90, 0), T + 2_000), 60_000, 'sample above', ['firing']],
+    ['for', (a) => (a.onSample(T + 2_000, 90, 0), T + 2_000), 60_000, 'sample below', []],
+    ['for', (a) => (a.onSample(T + 2_000, 90, 0), T + 2_000), 1_000, 'sample above', []],
+    // firing since T + 5 s
+    ['for', (a) => (a.onSample(T + 5_000, 90, 0), T + 5_000), 60_000, 'sample above', []],
+    ['for', (a) => (a.onSample(T + 5_000, 90, 0), T + 5_000), 60_000, 'sample below', ['resolved']],
+  ];
+  const yamls = { absent: 'rules: [{ name: r, absent: 10s }]', for: 'rules: [{ name: r, metric: cpu, above: 80, for: 5s }]' };
+  for (const [kind, stop, downtimeMs, next, expected] of cases) {
+    const rules = parseRules('r.yaml', yamls[kind as keyof typeof yamls]);
+    const a = new Alerting(rules, T);
+    a.onSample(T, 90, 0);
+    a.onArrival(T);
+    const stoppedAt = stop(a);
+    a.take();
+    const restartedAt = stoppedAt + downtimeMs;
+    const b = new Alerting(rules, restartedAt);
+    b.restore(JSON.parse(JSON.stringify(a.save())));
+    if (next === 'tick') b.tick(restartedAt);
+    else {
+      // the next sample is stamped when it was taken: downtime after the last one
+      b.onSample(stoppedAt + downtimeMs, next === 'sample above' ? 95 : 10, 0);
+      b.onArrival(restartedAt);
+    }
+    t.deepEqual(b.take().map((o) => o.kind), expected, `${kind}: ${a.save().rules.r!.state.phase}, ${downtimeMs} ms down, then ${next}`);
+  }
+});
+
+test('repeat: time that goes backwards (a clock set back) moves the reminder mark back instead of silencing it', (t) => {
+  const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, repeat: 2s }]'), 0);
+  a.onSample(BASE + 3_600_000, 90, 0); // fired an hour ahead
+  t.deepEqual(a.take().map((o) => o.kind), ['firing']);
+  const out: string[] = [];
+  for (let i = 0; i <= 6; i++) {
+    a.onSample(BASE + i * STEP, 90, 0);
+    out.push(...a.take().map((o) => `${i}:${o.kind}`));
+  }
+  t.deepEqual(out, ['2:repeat', '4:repeat', '6:repeat']);
 });

@@ -21,19 +21,19 @@ test('good.yaml: defaults applied, durations in ms, every kind of rule', (t) => 
   t.deepEqual(
     rules.map((r) => ({ ...r, definition: undefined })),
     [
-      { name: 'high_cpu', kind: 'threshold', metric: 'cpu', op: 'above', above: true, threshold: 80, clear: 75, forMs: 5000, over: null, repeatMs: 1_800_000, severity: 'warning', channels: ['console', 'email'], definition: undefined },
-      { name: 'low_ram', kind: 'threshold', metric: 'ram', op: 'below', above: false, threshold: 5, clear: 5, forMs: 0, over: null, repeatMs: 1_800_000, severity: 'warning', channels: ['console'], definition: undefined },
-      { name: 'cpu_minute', kind: 'threshold', metric: 'cpu', op: 'above', above: true, threshold: 70, clear: 70, forMs: 0, over: { ms: 60_000, aggregate: 'avg' }, repeatMs: 1_800_000, severity: 'info', channels: ['console', 'email'], definition: undefined },
-      { name: 'no_data', kind: 'absent', absentMs: 10_000, repeatMs: 1_800_000, severity: 'critical', channels: ['console', 'email'], definition: undefined },
+      { name: 'high_cpu', kind: 'threshold', metric: 'cpu', op: 'above', above: true, threshold: 80, clear: 75, forMs: 5000, over: null, repeatMs: 1_800_000, flap: { changes: 4, windowMs: 600_000 }, severity: 'warning', channels: ['console', 'email'], definition: undefined },
+      { name: 'low_ram', kind: 'threshold', metric: 'ram', op: 'below', above: false, threshold: 5, clear: 5, forMs: 0, over: null, repeatMs: 1_800_000, flap: null, severity: 'warning', channels: ['console'], definition: undefined },
+      { name: 'cpu_minute', kind: 'threshold', metric: 'cpu', op: 'above', above: true, threshold: 70, clear: 70, forMs: 0, over: { ms: 60_000, aggregate: 'avg' }, repeatMs: 1_800_000, flap: { changes: 8, windowMs: 3_600_000 }, severity: 'info', channels: ['console', 'email'], definition: undefined },
+      { name: 'no_data', kind: 'absent', absentMs: 10_000, repeatMs: 1_800_000, flap: { changes: 4, windowMs: 600_000 }, severity: 'critical', channels: ['console', 'email'], definition: undefined },
     ],
   );
 });
 
-test('the shipped rules.yaml is valid: cpu above 80, ram above 80, no data for 10 s', (t) => {
+test('the shipped rules.yaml is valid: cpu above 80, ram above 80 (both with hysteresis), no data for 10 s', (t) => {
   const rules = loadRules(join(projectRoot, 'rules.yaml'));
-  t.deepEqual(rules.map((r) => (r.kind === 'absent' ? [r.name, r.absentMs] : [r.name, r.metric, r.op, r.threshold])), [
-    ['high_cpu', 'cpu', 'above', 80],
-    ['high_ram', 'ram', 'above', 80],
+  t.deepEqual(rules.map((r) => (r.kind === 'absent' ? [r.name, r.absentMs] : [r.name, r.metric, r.op, r.threshold, r.clear])), [
+    ['high_cpu', 'cpu', 'above', 80, 75],
+    ['high_ram', 'ram', 'above', 80, 75],
     ['no_data', 10_000],
   ]);
 });

@@ -1,0 +1,155 @@
+// Decides which transitions become notifications (SPEC "Trustworthy notifications"): pure, the
+// wall clock passed in. Between the rules and the channels:
+//
+//   transitions ─▶ too old? (catching up on history: recorded, not announced)
+//               ─▶ flapping? (held back and counted; one `flapping`, summaries per `repeat`, one `settled`)
+//               ─▶ notices for the channels
+//
+// A rule flaps once `flap.changes` announced changes (firing + resolved) fall within `flap.window`,
+// like Nagios' flap detection but counted on what was announced, so it damps exactly the noise a
+// user would see. It settles after a whole window without a change, saying the state it is in now.
+import type { Transition } from '../rules/alerting.js';
+import type { Flap } from '../rules/rule.js';
+
+/** Transitions on samples older than this are history: recorded in the alert state, not announced. */
+export const HISTORY_MS = 10 * 60_000;
+
+export interface AnnouncedRule {
+  name: string;
+  flap: Flap | null;
+  repeatMs: number;
+}
+
+interface Flapping {
+  /** Key of the transition that started it: names the flapping episode. */
+  trigger: string;
+  held: number;
+  heldSinceSummary: number;
+  lastChangeAt: number;
+  lastSummaryAt: number;
+  summaries: number;
+  /** The latest transition held back: the state the rule is in now. */
+  last: Transition;
+}
+
+export interface AnnounceState {
+  /** A firing was announced and its resolve not yet. */
+  firing: boolean;
+  /** Wall-clock times of the announced changes within the flap window. */
+  changes: number[];
+  flapping: Flapping | null;
+}
+
+export type AnnouncerState = Record<string, AnnounceState>;
+
+export interface Offered {
+  notices: Transition[];
+  /** Transitions held back as history. */
+  history: number;
+}
+
+const isFiring = (t: Transition): boolean => t.kind === 'firing' || t.kind === 'repeat';
+
+export class Announcer {
+  private rules = new Map<string, AnnouncedRule>();
+  private states = new Map<string, AnnounceState>();
+
+  constructor(rules: AnnouncedRule[], saved: AnnouncerState = {}) {
+    for (const [name, state] of Object.entries(saved)) this.states.set(name, state);
+    this.replace(rules);
+  }
+
+  /** New rules (a reload): states of rules that still exist are kept. */
+  replace(rules: AnnouncedRule[]): void {
+    this.rules = new Map(rules.map((r) => [r.name, r]));
+    for (const name of this.states.keys()) if (!this.rules.has(name)) this.states.delete(name);
+  }
+
+  get flappingCount(): number {
+    return [...this.states.values()].filter((s) => s.flapping).length;
+  }
+
+  isFlapping(rule: string): boolean {
+    return Boolean(this.states.get(rule)?.flapping);
+  }
+
+  /** The notices for these transitions (in order) at wall-clock `now`. */
+  offer(transitions: Transition[], now: number): Offered {
+    const out: Offered = { notices: [], history: 0 };
+    for (const t of transitions) {
+      const rule = this.rules.get(t.rule);
+      if (!rule) continue;
+      const s = this.stateOf(t.rule);
+      if (s.flapping) {
+        if (t.kind === 'firing' || t.kind === 'resolved') this.hold(s.flapping, t, now);
+        continue;
+      }
+      const old = t.op !== 'absent' && t.timestamp < now - HISTORY_MS;
+      if (t.kind === 'repeat') {
+        if (s.firing && !old) out.notices.push(t);
+      } else if (old && (t.kind === 'firing' || !s.firing)) {
+        out.history++;
+      } else if (t.kind === 'resolved' && !s.firing) {
+        // its firing was history: nothing to take back
+      } else {
+        out.notices.push(this.change(rule, s, t, now));
+      }
+    }
+    return out;
+  }
+
+  /** Flapping rules settle after a quiet window, or send their `repeat` summary. */
+  tick(now: number): Transition[] {
+    const notices: Transition[] = [];
+    for (const [name, s] of this.states) {
+      const f = s.flapping;
+      const rule = this.rules.get(name);
+      if (!f || !rule?.flap) continue;
+      // a clock set back restarts the quiet period instead of stalling it
+      f.lastChangeAt = Math.min(f.lastChangeAt, now);
+      f.lastSummaryAt = Math.min(f.lastSummaryAt, now);
+      const firing = isFiring(f.last);
+      if (now - f.lastChangeAt >= rule.flap.windowMs) {
+        notices.push({ ...f.last, kind: 'settled', key: `${f.trigger}:settled`, flap: { changes: f.held, windowMs: rule.flap.windowMs, firing } });
+        this.states.set(name, { firing, changes: [], flapping: null });
+      } else if (rule.repeatMs > 0 && now - f.lastSummaryAt >= rule.repeatMs) {
+        f.summaries++;
+        notices.push({ ...f.last, kind: 'flapping-summary', key: `${f.trigger}:summary:${f.summaries}`, flap: { changes: f.heldSinceSummary, windowMs: rule.flap.windowMs, firing } });
+        f.heldSinceSummary = 0;
+        f.lastSummaryAt = now;
+      }
+    }
+    return notices;
+  }
+
+  save(): AnnouncerState {
+    return Object.fromEntries(this.states);
+  }
+
+  private stateOf(name: string): AnnounceState {
+    let s = this.states.get(name);
+    if (!s) this.states.set(name, (s = { firing: false, changes: [], flapping: null }));
+    return s;
+  }
+
+  /** An announced change, or the one that makes the rule flap. */
+  private change(rule: AnnouncedRule, s: AnnounceState, t: Transition, now: number): Transition {
+    s.firing = t.kind === 'firing';
+    if (!rule.flap) return t;
+    const windowMs = rule.flap.windowMs;
+    s.changes = s.changes.filter((at) => at > now - windowMs && at <= now);
+    s.changes.push(now);
+    if (s.changes.length < rule.flap.changes) return t;
+    const changes = s.changes.length;
+    s.changes = [];
+    s.flapping = { trigger: t.key, held: 0, heldSinceSummary: 0, lastChangeAt: now, lastSummaryAt: now, summaries: 0, last: t };
+    return { ...t, kind: 'flapping', key: `${t.key}:flapping`, flap: { changes, windowMs, firing: s.firing } };
+  }
+
+  private hold(f: Flapping, t: Transition, now: number): void {
+    f.held++;
+    f.heldSinceSummary++;
+    f.lastChangeAt = now;
+    f.last = t;
+  }
+}

@@ -1,0 +1,130 @@
+// Flapping, history and restarts of what is announced, stepped with an injected wall clock.
+import test from 'ava';
+import { Announcer, HISTORY_MS, type AnnouncedRule } from '../../../apps/analytics/notify/announce.js';
+import { Alerting, type Transition } from '../../../apps/analytics/rules/alerting.js';
+import { parseRules } from '../../../apps/analytics/rules/load-rules.js';
+import type { Rule } from '../../../apps/analytics/rules/rule.js';
+
+const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
+const SEC = 1000;
+
+const announced = (rules: Rule[]): AnnouncedRule[] => rules.map((r) => ({ name: r.name, flap: r.flap, repeatMs: r.repeatMs }));
+
+/** A rule, its alerting and its announcer; `sample(value, now)` judges one sample stamped `now` and ticks. */
+function harness(yaml: string) {
+  const rules = parseRules('rules.yaml', yaml);
+  const alerting = new Alerting(rules, NOW);
+  let announcer = new Announcer(announced(rules));
+  const step = (now: number, judge: () => void): Transition[] => {
+    judge();
+    const { notices } = announcer.offer(alerting.take(), now);
+    return [...notices, ...announcer.tick(now)];
+  };
+  return {
+    sample: (value: number, now: number, stamp = now): Transition[] => step(now, () => alerting.onSample(stamp, value, 50)),
+    tick: (now: number): Transition[] => step(now, () => alerting.tick(now)),
+    restart: (): void => {
+      announcer = new Announcer(announced(rules), JSON.parse(JSON.stringify(announcer.save())));
+    },
+    announcer: () => announcer,
+  };
+}
+
+const kinds = (notices: Transition[]): string[] => notices.map((n) => (n.flap ? `${n.kind}(${n.flap.changes}${n.kind === 'settled' ? (n.flap.firing ? ',firing' : ',ok') : ''})` : n.kind));
+
+test('flapping: enter on the 6th change within the window, hold back, settle after a quiet window', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 6, window: 10m } }]');
+  // [seconds from NOW, cpu] → notices
+  const table: [number, number, string[]][] = [
+    [0, 90, ['firing']],
+    [10, 50, ['resolved']],
+    [20, 90, ['firing']],
+    [30, 50, ['resolved']],
+    [40, 90, ['firing']],
+    [50, 50, ['flapping(6)']], // the 6th change within 10m
+    [60, 90, []], // held back
+    [70, 50, []],
+    [80, 90, []],
+    [80 + 599, 95, []], // still within a window of the last change
+    [80 + 600, 96, ['settled(3,firing)']], // 10m without a change: the state it is in now, 3 held back
+    [700, 50, ['resolved']], // announced one by one again
+  ];
+  for (const [s, cpu, expected] of table) t.deepEqual(kinds(h.sample(cpu, NOW + s * SEC)), expected, `at ${s}s, cpu ${cpu}`);
+});
+
+test('flapping: changes spread wider than the window never count as flapping', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 3, window: 1m } }]');
+  const out: string[] = [];
+  for (let i = 0; i < 10; i++) out.push(...kinds(h.sample(i % 2 ? 50 : 90, NOW + i * 31 * SEC)));
+  t.deepEqual(out, ['firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved']);
+});
+
+test('flapping with repeat: one summary per repeat with the changes since the last one', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, repeat: 1m, flap: { changes: 2, window: 5m } }]');
+  t.deepEqual(kinds(h.sample(90, NOW)), ['firing']);
+  t.deepEqual(kinds(h.sample(50, NOW + SEC)), ['flapping(2)']);
+  for (let i = 2; i < 50; i++) t.deepEqual(kinds(h.sample(i % 2 ? 50 : 90, NOW + i * SEC)), []);
+  t.deepEqual(kinds(h.sample(90, NOW + 61 * SEC)), ['flapping-summary(49)']);
+  t.deepEqual(kinds(h.tick(NOW + 100 * SEC)), []);
+  t.deepEqual(kinds(h.tick(NOW + 121 * SEC)), ['flapping-summary(0)']);
+});
+
+test('flap: off announces every change', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: off }]');
+  const out: string[] = [];
+  for (let i = 0; i < 20; i++) out.push(...kinds(h.sample(i % 2 ? 50 : 90, NOW + i * SEC)));
+  t.is(out.length, 20);
+  t.false(out.some((k) => k.startsWith('flapping')));
+});
+
+test('a 1 Hz signal hovering around the threshold notifies at most changes + 2 times in 10 minutes', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, repeat: 30m }]'); // default flap, no clear
+  let notices = 0;
+  for (let i = 0; i < 600; i++) notices += h.sample(80 + Math.sin(i / 3) * 2, NOW + i * SEC).length;
+  t.true(notices <= 6 + 2, `${notices} notifications`);
+  t.true(h.announcer().isFlapping('r'));
+});
+
+test('flapping state survives a restart: no second flapping notice, the settle still comes', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 2, window: 1m } }]');
+  h.sample(90, NOW);
+  t.deepEqual(kinds(h.sample(50, NOW + SEC)), ['flapping(2)']);
+  h.sample(90, NOW + 2 * SEC);
+  h.restart();
+  t.deepEqual(kinds(h.sample(50, NOW + 3 * SEC)), []);
+  t.deepEqual(kinds(h.tick(NOW + 63 * SEC)), ['settled(2,ok)']);
+});
+
+test('history: transitions of samples older than 10 minutes are recorded, not announced; a resolve of an announced firing is', (t) => {
+  const rules = parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80 }]');
+  const alerting = new Alerting(rules, NOW);
+  const announcer = new Announcer(announced(rules));
+  const old = NOW - HISTORY_MS - SEC;
+  // 39 three-hour-old episodes read after an outage: nothing to announce
+  for (let i = 0; i < 39; i++) [90, 50].forEach((v, j) => alerting.onSample(NOW - 3 * 3600 * SEC + i * 10 * SEC + j * SEC, v, 50));
+  const first = announcer.offer(alerting.take(), NOW);
+  t.deepEqual(first, { notices: [], history: 78 });
+  // fired recently and announced; its resolve arrives late (an old sample after a stop): still announced
+  alerting.onSample(NOW - SEC, 90, 50);
+  t.deepEqual(kinds(announcer.offer(alerting.take(), NOW).notices), ['firing']);
+  alerting.onSample(old + 2 * HISTORY_MS, 50, 50);
+  t.deepEqual(kinds(announcer.offer(alerting.take(), NOW + 2 * HISTORY_MS + HISTORY_MS).notices), ['resolved']);
+  // an old firing and a fresh resolve: nothing (the user never heard of the firing)
+  alerting.onSample(old, 90, 50);
+  alerting.onSample(NOW, 50, 50);
+  t.deepEqual(announcer.offer(alerting.take(), NOW), { notices: [], history: 1 });
+});
+
+test('idempotency keys: rows sharing one millisecond give distinct episodes (cpu 95, 10, 95, 10)', (t) => {
+  const rules = parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, flap: off }]');
+  const alerting = new Alerting(rules, NOW);
+  for (const cpu of [95, 10, 95, 10]) alerting.onSample(NOW, cpu, 50);
+  const keys = alerting.take().map((x) => x.key);
+  t.is(new Set(keys).size, 4, keys.join(' '));
+  // the episode counter survives a restart and a change of definition
+  const saved = JSON.parse(JSON.stringify(alerting.save()));
+  const changed = new Alerting(parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 85, flap: off }]'), NOW);
+  changed.restore(saved);
+  changed.onSample(NOW, 95, 50);
+  t.false(keys.includes(changed.take()[0]!.key));
+});
