@@ -21,11 +21,6 @@ export const apps = [
     ...common,
     name: 'telemetry-engine',
     script: 'dist/apps/engine/main.js',
-    // Exit 0 means done on purpose (engine.limit reached): not a crash to restart. PM2 would list
-    // it as "waiting restart" forever if a restart delay were set, so a crash restarts at once
-    // (PM2 gives up after 16 restarts within 16 s).
-    stop_exit_codes: [0],
-    exp_backoff_restart_delay: undefined,
     out_file: 'logs/telemetry-engine.out.log',
     error_file: 'logs/telemetry-engine.err.log',
   },

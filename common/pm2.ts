@@ -24,3 +24,29 @@ export function onShutdown(stop: (signal: string) => void | Promise<void>): void
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
 }
+
+interface Pm2Api {
+  connect(cb: (err: Error | null) => void): void;
+  stop(id: number, cb: (err: Error | null) => void): void;
+  disconnect(): void;
+}
+
+/**
+ * Asks PM2 to stop this app, so a deliberate exit (engine.limit reached) is not restarted. PM2
+ * reports a kill -9 as exit code 0, so `stop_exit_codes: [0]` would also keep a killed engine
+ * down: the app says "stop me" instead, and PM2 answers with SIGINT. false outside PM2 or when
+ * PM2 cannot be reached.
+ */
+export async function stopSelfUnderPm2(): Promise<boolean> {
+  const id = process.env.pm_id;
+  if (!process.send || id === undefined) return false;
+  const pm2 = ((await import('pm2')) as unknown as { default: Pm2Api }).default;
+  return new Promise((resolve) => {
+    pm2.connect((err) => {
+      if (err) return resolve(false);
+      // PM2 answers with SIGINT and waits for the exit: the app must not wait for this callback
+      pm2.stop(Number(id), () => pm2.disconnect());
+      resolve(true);
+    });
+  });
+}

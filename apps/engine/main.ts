@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { WorkerFailedError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
-import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
+import { onShutdown, publishMetrics, signalReady, stopSelfUnderPm2 } from '../../common/pm2.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
 import { Ring } from './ring.js';
 import { readSeqMark } from './seq-mark.js';
@@ -60,18 +60,43 @@ function finished(name: WorkerName): void {
   if (name !== 'writer') return;
   const c = counts();
   log.info('engine stopped cleanly', { ...c, balanced: c.produced === c.written + c.dropped });
-  process.exit(0);
+  if (stopping) process.exit(0);
+  // engine.limit reached: under PM2, ask to be stopped (PM2's SIGINT then ends the process)
+  void stopSelfUnderPm2().then((asked) => {
+    if (!asked) process.exit(0);
+    setTimeout(() => process.exit(0), STOP_REQUEST_WAIT_MS).unref();
+  });
 }
+
+// PM2 kills after kill_timeout (10 s): if the disk still refuses writes by then, say what is lost.
+const SHUTDOWN_DEADLINE_MS = 8000;
+// How long a finished engine waits for PM2 to act on its stop request.
+const STOP_REQUEST_WAIT_MS = 5000;
+let stopping = false;
+let statsTimer: NodeJS.Timeout | undefined;
+// Installed before the workers start: a signal during start-up still drains and exits 0.
+onShutdown((signal) => {
+  if (done.has('writer')) process.exit(0);
+  stopping = true;
+  log.info('engine stopping: draining the queue', { signal, depth: ring.depth });
+  clearInterval(statsTimer);
+  ring.close();
+  workers.get('producer')?.postMessage({ type: 'stop' });
+  setTimeout(() => {
+    log.error('engine could not finish writing in time; exiting with samples unwritten', { ...counts(), unwritten: ring.depth });
+    process.exit(1);
+  }, SHUTDOWN_DEADLINE_MS).unref();
+});
 
 // Samples lost in the queue at a kill keep their numbers (a gap the reader counts).
 const lastSeq = Math.max(await startWorker('writer', 0), readSeqMark(config.data.dir));
-await startWorker('producer', lastSeq + 1);
+if (!stopping) await startWorker('producer', lastSeq + 1);
 signalReady();
 log.info('engine started', { config: file ?? 'defaults', source: engine.source, intervalMs: engine.intervalMs, csv: `${config.data.dir}/telemetry.csv`, nextSeq: lastSeq + 1 });
 
 let last = { at: Date.now(), written: 0 };
 let rate = 0;
-const statsTimer = setInterval(() => {
+statsTimer = setInterval(() => {
   const now = Date.now();
   const c = counts();
   rate = Math.round(((c.written - last.written) * 1000) / Math.max(1, now - last.at));
@@ -87,16 +112,3 @@ publishMetrics({
   'blocked ms': () => Math.round(stats[Stat.blockedMs]!),
 });
 
-// PM2 kills after kill_timeout (10 s): if the disk still refuses writes by then, say what is lost.
-const SHUTDOWN_DEADLINE_MS = 8000;
-
-onShutdown((signal) => {
-  log.info('engine stopping: draining the queue', { signal, depth: ring.depth });
-  clearInterval(statsTimer);
-  ring.close();
-  workers.get('producer')?.postMessage({ type: 'stop' });
-  setTimeout(() => {
-    log.error('engine could not finish writing in time; exiting with samples unwritten', { ...counts(), unwritten: ring.depth });
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
-});

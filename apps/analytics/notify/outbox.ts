@@ -21,7 +21,7 @@ type OutboxRecord = ({ op: 'add' } & OutboxItem) | { op: 'sent' | 'dead' | 'seen
 
 const KEYS_KEPT = 5_000;
 const COMPACT_BYTES = 512 << 10;
-export const MAX_PENDING = 1_000;
+export const MAX_PENDING = 5_000;
 
 export class Outbox {
   readonly path: string;
