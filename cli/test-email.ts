@@ -2,7 +2,8 @@
 import { hostname } from 'node:os';
 import { loadConfig } from '../common/config.js';
 import { EmailSendError, TelemetryError } from '../common/errors.js';
-import { readEmailSettings, redact, type EmailSettings } from '../apps/analytics/notify/email-settings.js';
+import { readEmailSettings, type EmailSettings } from '../apps/analytics/notify/email-settings.js';
+import { redact } from '../common/redact.js';
 import { createSmtpMailer } from '../apps/analytics/notify/smtp.js';
 
 export async function testEmail(): Promise<number> {

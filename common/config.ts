@@ -22,6 +22,7 @@ export interface Config {
     rotate: { maxBytes: number; keep: number };
     fsyncMs: number;
     statsEveryMs: number;
+    metrics: { listen: string };
   };
   analytics: {
     rules: string;
@@ -30,6 +31,7 @@ export interface Config {
     checkpointMs: number;
     pollMs: number;
     maxLineBytes: number;
+    http: { listen: string };
   };
   email: {
     smtpUrl: string;
@@ -38,6 +40,12 @@ export interface Config {
     digestMs: number;
     minSeverity: Severity;
     timeoutMs: number;
+    maxAgeMs: number;
+  };
+  alertmanager: {
+    url: string;
+    timeoutMs: number;
+    resendMs: number;
     maxAgeMs: number;
   };
 }
@@ -121,5 +129,6 @@ export async function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = p
   config.email.smtpUrl = env.TELEMETRY_SMTP_URL ?? config.email.smtpUrl;
   config.email.from = env.TELEMETRY_EMAIL_FROM ?? config.email.from;
   config.email.to = env.TELEMETRY_EMAIL_TO ?? config.email.to;
+  config.alertmanager.url = env.TELEMETRY_ALERTMANAGER_URL ?? config.alertmanager.url;
   return { config, file };
 }

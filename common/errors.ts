@@ -82,6 +82,21 @@ export class EmailSendError extends TelemetryError {
   }
 }
 
+/** One POST to Alertmanager failed; `kind` is dns, refused, timeout, rejected or other. */
+export class AlertmanagerSendError extends TelemetryError {
+  readonly kind: string;
+  constructor(kind: string, message: string, cause?: unknown) {
+    super('TELEMETRY_ALERTMANAGER_SEND_FAILED', message, { cause });
+    this.kind = kind;
+  }
+}
+
+export class AlertmanagerConfigInvalidError extends TelemetryError {
+  constructor(message: string) {
+    super('TELEMETRY_ALERTMANAGER_CONFIG_INVALID', message);
+  }
+}
+
 export function describeCause(cause: unknown): string {
   if (cause instanceof Error) {
     const code = (cause as NodeJS.ErrnoException).code;

@@ -1,27 +1,34 @@
 // telemetry-analytics: follows the CSV, keeps statistics, evaluates the rules and notifies.
 //
 //   fs.watch / poll timer ─▶ tail.poll() ─▶ ingest (parse, stats) ─▶ alerting ─▶ transitions
-//   transitions ─▶ announcer (history, flapping) ─▶ email outbox (durable) ─▶ state saved ─▶ console line
+//   transitions ─▶ notifier: announcer (history, flapping) ─▶ email / alertmanager outboxes
+//               ─▶ state saved ─▶ console line
+//   HTTP: /metrics (and the dashboard) read the same objects at request time.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../common/clock.js';
-import { DataDirUnusableError } from '../../common/errors.js';
+import { DataDirUnusableError, describeCause } from '../../common/errors.js';
+import { startHttpServer, type Handler } from '../../common/http-server.js';
 import { log } from '../../common/log.js';
+import { metricsRoute } from '../../common/metrics.js';
 import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
+import { redact } from '../../common/redact.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
 import { watchDir } from '../../common/watch-dir.js';
-import { describeCause } from '../../common/errors.js';
 import { createAnalysis } from './analysis.js';
-import { Announcer } from './notify/announce.js';
+import { analyticsMetrics, type ChannelCounts } from './metrics.js';
+import { createAlertmanagerChannel, readAlertmanagerSettings, type AlertmanagerChannel } from './notify/alertmanager.js';
+import { Announcer, type AnnouncedRule } from './notify/announce.js';
 import { consoleChannel } from './notify/console.js';
-import { EmailChannel } from './notify/email.js';
-import { readEmailSettings, redact } from './notify/email-settings.js';
+import { createEmailChannel } from './notify/email.js';
+import { readEmailSettings } from './notify/email-settings.js';
+import { Notifier } from './notify/notifier.js';
 import { Outbox } from './notify/outbox.js';
+import type { QueuedChannel } from './notify/queued-channel.js';
 import { createSmtpMailer } from './notify/smtp.js';
 import { loadRules } from './rules/load-rules.js';
-import { watchRules } from './rules/watch-rules.js';
 import type { Rule } from './rules/rule.js';
-import type { Transition } from './rules/alerting.js';
+import { watchRules } from './rules/watch-rules.js';
 import { TailFile } from './source/tail-file.js';
 import { loadState, saveState, type AnalyticsState } from './state-file.js';
 
@@ -58,23 +65,33 @@ if (saved) {
   tail.resumeFrom(saved.position);
   alerting.restore(saved.alerts);
 }
-const announcedRules = (list: Rule[]): { name: string; flap: Rule['flap']; repeatMs: number }[] => list.map((r) => ({ name: r.name, flap: r.flap, repeatMs: r.repeatMs }));
-const announcer = new Announcer(announcedRules(rules), saved?.announce);
+const announced = (list: Rule[]): AnnouncedRule[] => list.map((r) => ({ name: r.name, flap: r.flap, repeatMs: r.repeatMs }));
+const announcer = new Announcer(announced(rules), saved?.announce);
 
-const email = ((): EmailChannel | null => {
+/** A channel that is off when unset, and off with one error line when set wrongly. */
+function optional<T>(what: string, make: () => T | null, offHint: string): T | null {
   try {
-    const settings = readEmailSettings(config.email);
-    if (!settings) {
-      log.info('email alerts are off: set TELEMETRY_SMTP_URL and TELEMETRY_EMAIL_TO to turn them on');
-      return null;
-    }
-    log.info('email alerts are on', { smtp: redact(settings.url), to: settings.to.join(','), digestMs: settings.digestMs, minSeverity: settings.minSeverity });
-    return new EmailChannel(settings, new Outbox(join(dataDir, 'outbox.jsonl'), clock.now()), createSmtpMailer(settings), clock);
+    const channel = make();
+    if (!channel) log.info(`${what} is off: ${offHint}`);
+    return channel;
   } catch (err) {
-    log.error(`email alerts are off: ${(err as Error).message}`, { code: (err as { code?: string }).code });
+    log.error(`${what} is off: ${(err as Error).message}`, { code: (err as { code?: string }).code });
     return null;
   }
-})();
+}
+const email = optional<QueuedChannel>('email', () => {
+  const settings = readEmailSettings(config.email);
+  if (!settings) return null;
+  log.info('email alerts are on', { smtp: redact(settings.url), to: settings.to.join(','), digestMs: settings.digestMs, minSeverity: settings.minSeverity });
+  return createEmailChannel(settings, new Outbox(join(dataDir, 'outbox.jsonl'), clock.now()), createSmtpMailer(settings), clock);
+}, 'set TELEMETRY_SMTP_URL and TELEMETRY_EMAIL_TO to turn it on');
+const alertmanager = optional<AlertmanagerChannel>('the alertmanager channel', () => {
+  const settings = readAlertmanagerSettings(config.alertmanager);
+  if (!settings) return null;
+  log.info('alertmanager channel is on', { url: redact(settings.url), resendMs: settings.resendMs });
+  return createAlertmanagerChannel(settings, new Outbox(join(dataDir, 'outbox.alertmanager.jsonl'), clock.now()), clock);
+}, 'set TELEMETRY_ALERTMANAGER_URL to turn it on');
+const queued = [email, alertmanager?.channel].filter((c): c is QueuedChannel => c !== null && c !== undefined);
 
 let dirty = false;
 let checkpointFailing = false;
@@ -90,28 +107,7 @@ function checkpoint(): void {
     checkpointFailing = dirty = true;
   }
 }
-
-let historyHeld = 0;
-function notify(notices: Transition[]): void {
-  if (notices.length === 0) return;
-  // Into the durable outbox (deduplicated by key) and the state saved before anything is shown:
-  // a crash can lose a console line but never repeat one, and a replay re-adds nothing twice.
-  email?.send(notices.filter((t) => t.channels.includes('email')));
-  checkpoint();
-  consoleChannel.send(notices.filter((t) => t.channels.includes('console')));
-}
-
-function announce(transitions: Transition[]): void {
-  if (transitions.length === 0) return;
-  const now = clock.now();
-  const { notices, history } = announcer.offer(transitions, now);
-  if (history > 0) {
-    historyHeld += history;
-    log.info('catching up on history: transitions of samples older than 10m recorded without notifying', { transitions: history });
-  }
-  dirty = true;
-  notify(notices);
-}
+const notifier = new Notifier({ announcer, queued, console: consoleChannel, checkpoint });
 
 let pollTimer: NodeJS.Timeout | undefined;
 let stopping = false;
@@ -124,7 +120,7 @@ function poll(): void {
   const read = tail.poll(POLL_BUDGET);
   if (ingest.stats.samples !== before) alerting.onArrival(clock.now());
   if (tail.position?.offset !== offset) dirty = true;
-  announce(alerting.take());
+  notifier.offer(alerting.take(), clock.now());
   pollTimer = setTimeout(poll, read >= POLL_BUDGET ? 0 : analytics.pollMs);
 }
 
@@ -137,17 +133,23 @@ const onCsvEvent = (): void => {
   });
 };
 const applyRules = (next: Rule[]): ReturnType<typeof alerting.replace> => {
-  announcer.replace(announcedRules(next));
+  announcer.replace(announced(next));
   return alerting.replace(next);
 };
 const stopWatching = [watchDir(dataDir, ['telemetry.csv'], onCsvEvent), watchRules(analytics.rules, applyRules)];
 const absentTimer = setInterval(() => {
   const now = clock.now();
   alerting.tick(now);
-  announce(alerting.take());
-  notify(announcer.tick(now));
+  notifier.offer(alerting.take(), now);
+  notifier.tick(now);
 }, ABSENT_TICK_MS);
 const checkpointTimer = setInterval(() => dirty && checkpoint(), Math.max(analytics.checkpointMs, 50));
+const resendTimer = alertmanager && setInterval(() => void alertmanager.resend(alerting.firing()), config.alertmanager.resendMs);
+
+const channelCounts = (): ChannelCounts[] => [
+  { name: 'console', sent: consoleChannel.sent, failed: 0, dead: 0, depth: null },
+  ...queued.map((c) => ({ name: c.name, sent: c.sent, failed: c.failed, dead: c.dead, depth: c.depth })),
+];
 
 function summary(): Record<string, number | string | null> {
   const s = ingest.stats;
@@ -172,10 +174,11 @@ function summary(): Record<string, number | string | null> {
     lagBytes: tail.lagBytes,
     firing: alerting.firingCount,
     flapping: announcer.flappingCount,
-    historyHeld,
+    historyHeld: notifier.historyHeld,
     outbox: email?.depth ?? null,
     emailsSent: email?.sent ?? null,
     emailFailures: email?.failed ?? null,
+    alertmanagerOutbox: alertmanager?.channel.depth ?? null,
   };
 }
 const summaryTimer = setInterval(() => log.info('analytics summary', summary()), analytics.summaryEveryMs);
@@ -191,6 +194,17 @@ publishMetrics({
   'email failures': () => email?.failed ?? 0,
 });
 
+const registry = analyticsMetrics({
+  ingest,
+  lagBytes: () => tail.lagBytes,
+  rules: () => alerting.rules(),
+  phase: (rule) => alerting.phases().get(rule),
+  flapping: (rule) => announcer.isFlapping(rule),
+  channels: channelCounts,
+});
+const routes = new Map<string, Handler>([['/metrics', metricsRoute(registry)]]);
+const http = await startHttpServer(APP, analytics.http.listen, routes);
+
 poll();
 signalReady();
 log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules: analytics.rules, ruleCount: alerting.ruleCount, resumedAt: saved?.position?.offset ?? 0, samples: ingest.stats.samples });
@@ -198,11 +212,11 @@ log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules:
 onShutdown(async (signal) => {
   stopping = true;
   clearTimeout(pollTimer);
-  for (const t of [absentTimer, checkpointTimer, summaryTimer]) clearInterval(t);
+  for (const t of [absentTimer, checkpointTimer, summaryTimer, resendTimer]) if (t) clearInterval(t);
   for (const stop of stopWatching) stop();
   try {
     checkpoint();
-    await email?.stop();
+    await Promise.all([...queued.map((c) => c.stop()), http?.close()]);
   } catch (err) {
     fail(APP, err);
   }

@@ -6,7 +6,10 @@ import { Worker } from 'node:worker_threads';
 import { WorkerFailedError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import { onShutdown, publishMetrics, signalReady, stopSelfUnderPm2 } from '../../common/pm2.js';
+import { startHttpServer } from '../../common/http-server.js';
+import { metricsRoute } from '../../common/metrics.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
+import { engineMetrics } from './metrics.js';
 import { Ring } from './ring.js';
 import { readSeqMark } from './seq-mark.js';
 import { createStats, Stat, type WorkerData, type WorkerMessage, type WorkerName } from './worker-protocol.js';
@@ -91,6 +94,7 @@ onShutdown((signal) => {
 // Samples lost in the queue at a kill keep their numbers (a gap the reader counts).
 const lastSeq = Math.max(await startWorker('writer', 0), readSeqMark(config.data.dir));
 if (!stopping) await startWorker('producer', lastSeq + 1);
+await startHttpServer(APP, engine.metrics.listen, new Map([['/metrics', metricsRoute(engineMetrics(stats, () => ring.depth))]]));
 signalReady();
 log.info('engine started', { config: file ?? 'defaults', source: engine.source, intervalMs: engine.intervalMs, csv: `${config.data.dir}/telemetry.csv`, nextSeq: lastSeq + 1 });
 

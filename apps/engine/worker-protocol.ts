@@ -32,9 +32,13 @@ export const Stat = {
   rotations: 6,
   writeErrors: 7,
   lastSeq: 8,
+  /** The last row written: its timestamp (ms), cpu and ram (percent). */
+  lastTimestamp: 9,
+  lastCpu: 10,
+  lastRam: 11,
 } as const;
 
-export const STAT_SLOTS = 9;
+export const STAT_SLOTS = 12;
 
 export function createStats(): SharedArrayBuffer {
   return new SharedArrayBuffer(STAT_SLOTS * 8);

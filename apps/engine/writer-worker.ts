@@ -60,7 +60,11 @@ for (;;) {
     stats[Stat.written]! += n;
     stats[Stat.bytes]! += end;
     stats[Stat.rotations] = sink.rotations;
-    stats[Stat.lastSeq] = batch[(n - 1) * FIELDS + 3]!;
+    const last = (n - 1) * FIELDS;
+    stats[Stat.lastTimestamp] = batch[last]!;
+    stats[Stat.lastCpu] = batch[last + 1]!;
+    stats[Stat.lastRam] = batch[last + 2]!;
+    stats[Stat.lastSeq] = batch[last + 3]!;
   }
   if (sink.needsSync && Date.now() - lastSync >= engine.fsyncMs) {
     retry('syncing the CSV file', () => sink.sync());

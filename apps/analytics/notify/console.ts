@@ -29,8 +29,9 @@ export function formatAlert(t: Transition): string {
   return `ALERT firing ${t.rule} ${value} ${cmp} (${t.severity}) since ${iso(t.since)}`;
 }
 
-export const consoleChannel: NotifyChannel = {
+export const consoleChannel: NotifyChannel & { sent: number } = {
   name: 'console',
+  sent: 0,
   send(transitions) {
     for (const t of transitions) {
       let line: string;
@@ -41,6 +42,7 @@ export const consoleChannel: NotifyChannel = {
         continue;
       }
       log.info(line, { rule: t.rule, state: t.kind, severity: t.severity });
+      this.sent++;
     }
   },
 };

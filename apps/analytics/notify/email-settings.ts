@@ -3,6 +3,7 @@
 import { hostname } from 'node:os';
 import type { Config, Severity } from '../../../common/config.js';
 import { EmailConfigInvalidError } from '../../../common/errors.js';
+import { redact } from '../../../common/redact.js';
 
 export interface EmailSettings {
   url: string;
@@ -35,9 +36,4 @@ export function readEmailSettings(email: Config['email']): EmailSettings | null 
   if (!ADDRESS.test(from)) problems.push(`sender "${from}" is not an email address`);
   if (problems.length > 0) throw new EmailConfigInvalidError(`email is misconfigured: ${problems.join('; ')}`);
   return { url: email.smtpUrl, from, to, digestMs: email.digestMs, minSeverity: email.minSeverity, timeoutMs: email.timeoutMs, maxAgeMs: email.maxAgeMs };
-}
-
-/** The URL with its password hidden, for logs. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
 }

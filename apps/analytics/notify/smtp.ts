@@ -2,7 +2,8 @@
 // failures: dns, refused, tls, auth, timeout, rejected.
 import nodemailer, { type Transporter } from 'nodemailer';
 import { EmailSendError } from '../../../common/errors.js';
-import { redact, type EmailSettings } from './email-settings.js';
+import { redact } from '../../../common/redact.js';
+import type { EmailSettings } from './email-settings.js';
 
 export interface Mail {
   from: string;
@@ -19,13 +20,22 @@ export interface Mailer {
   close(): void;
 }
 
+/** Percent-decoding that never throws: a `%zz` in a password is taken as typed. */
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 export function createSmtpMailer(settings: EmailSettings): Mailer {
   const url = new URL(settings.url);
   const transport: Transporter = nodemailer.createTransport({
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : undefined,
     secure: url.protocol === 'smtps:',
-    auth: url.username ? { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } : undefined,
+    auth: url.username ? { user: decode(url.username), pass: decode(url.password) } : undefined,
     pool: true,
     maxConnections: 1,
     connectionTimeout: settings.timeoutMs,

@@ -95,7 +95,17 @@ export class Alerting {
   }
 
   get firingCount(): number {
-    return [...this.thresholds, ...this.absents].filter((t) => t.state.phase === 'firing').length;
+    return this.firing().length;
+  }
+
+  /** The rules in force, in file order by kind (thresholds, then absent rules). */
+  rules(): Rule[] {
+    return [...this.thresholds, ...this.absents].map((t) => t.rule);
+  }
+
+  /** The rules firing now, with their states. */
+  firing(): { rule: Rule; state: AlertState }[] {
+    return [...this.thresholds, ...this.absents].filter((t) => t.state.phase === 'firing').map((t) => ({ rule: t.rule, state: t.state }));
   }
 
   /** Judges one accepted sample against every threshold rule. */

@@ -1,6 +1,6 @@
 import type { Severity } from '../../../common/config.js';
 
-export type Channel = 'console' | 'email';
+export type Channel = 'console' | 'email' | 'alertmanager';
 export type Metric = 'cpu' | 'ram';
 export type Aggregate = 'avg' | 'min' | 'max';
 

@@ -2,7 +2,8 @@ import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock } from '../../../common/clock.js';
-import { EmailChannel } from '../../../apps/analytics/notify/email.js';
+import { createEmailChannel } from '../../../apps/analytics/notify/email.js';
+import type { QueuedChannel } from '../../../apps/analytics/notify/queued-channel.js';
 import type { EmailSettings } from '../../../apps/analytics/notify/email-settings.js';
 import { Outbox } from '../../../apps/analytics/notify/outbox.js';
 import { classifySmtpError, createSmtpMailer } from '../../../apps/analytics/notify/smtp.js';
@@ -17,11 +18,11 @@ function transition(i: number, kind: Transition['kind'] = 'firing', severity: Tr
   return notice({ rule: `rule_${i % 3}`, kind, timestamp: T0 + i * 1000, value: 92.41, severity, since: T0, firedAt: T0 + i });
 }
 
-async function channelFor(url: string, over: Partial<EmailSettings> = {}): Promise<{ channel: EmailChannel; outbox: Outbox; dir: string }> {
+async function channelFor(url: string, over: Partial<EmailSettings> = {}): Promise<{ channel: QueuedChannel; outbox: Outbox; dir: string }> {
   const dir = await tempDir();
   const settings: EmailSettings = { url, from: 'telemetry@test.local', to: ['ops@test.local', 'dev@test.local'], digestMs: 100, minSeverity: 'info', timeoutMs: 1000, maxAgeMs: 60_000, ...over };
   const outbox = new Outbox(join(dir, 'outbox.jsonl'), 0);
-  return { channel: new EmailChannel(settings, outbox, createSmtpMailer(settings), systemClock), outbox, dir };
+  return { channel: createEmailChannel(settings, outbox, createSmtpMailer(settings), systemClock), outbox, dir };
 }
 
 test('delivery with AUTH: one digest with subject, recipients, text and HTML bodies', async (t) => {

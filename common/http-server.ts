@@ -1,0 +1,108 @@
+// The apps' read-only HTTP endpoint (plain node:http): `/metrics` on both, the dashboard on
+// analytics. Every route is GET/HEAD; on a loopback address a request naming another Host gets
+// 403 (DNS rebinding); no path is ever built from the URL (routes are an exact-match table); no
+// CORS headers; a strict Content-Security-Policy. A port that cannot be bound is one error line
+// and the app runs on without it.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import { describeCause } from './errors.js';
+import { log } from './log.js';
+
+export type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface Listen {
+  host: string;
+  port: number;
+}
+
+export const SECURITY_HEADERS: Record<string, string> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+};
+
+/** `host:port` (IPv6 in brackets); null for "" (off). Throws on anything else. */
+export function parseListen(text: string): Listen | null {
+  if (text === '') return null;
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new Error(`"${text}" is not host:port (e.g. 127.0.0.1:9471, [::1]:9471, or "" for off)`);
+  return { host: m[1] ?? m[2]!, port };
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** Host header values a loopback server answers to: its address or localhost, with its port. */
+export function allowedHosts(listen: Listen, port: number): Set<string> {
+  const names = new Set([listen.host.includes(':') ? `[${listen.host}]` : listen.host, 'localhost', '127.0.0.1', '[::1]']);
+  return new Set([...names].flatMap((n) => [n, `${n}:${port}`]));
+}
+
+/** Decides the answer to a request before any route sees it: null to go on, else status and reason. */
+export function gate(method: string | undefined, host: string | undefined, allowed: Set<string> | null): { status: number; reason: string } | null {
+  if (method !== 'GET' && method !== 'HEAD') return { status: 405, reason: 'only GET and HEAD' };
+  if (allowed && !allowed.has((host ?? '').toLowerCase())) return { status: 403, reason: 'unknown Host (this server answers only to its loopback address)' };
+  return null;
+}
+
+export interface HttpEndpoint {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the server, or logs one line and returns null when it cannot listen. */
+export async function startHttpServer(app: string, listenText: string, routes: Map<string, Handler>): Promise<HttpEndpoint | null> {
+  let listen: Listen | null;
+  try {
+    listen = parseListen(listenText);
+  } catch (err) {
+    log.error(`${app} HTTP is off: ${(err as Error).message}`);
+    return null;
+  }
+  if (!listen) return null;
+  const loopback = isLoopback(listen.host);
+  let allowed: Set<string> | null = null;
+  const server: Server = createServer((req, res) => {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const refused = gate(req.method, req.headers.host, allowed);
+    const path = (req.url ?? '/').split('?')[0]!;
+    const handler = routes.get(path);
+    if (refused || !handler) {
+      const { status, reason } = refused ?? { status: 404, reason: 'not found' };
+      if (status === 405) res.setHeader('Allow', 'GET, HEAD');
+      res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`${reason}\n`);
+      return;
+    }
+    Promise.resolve(handler(req, res)).catch((err: unknown) => {
+      log.error('HTTP request failed', { path, error: describeCause(err) });
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+  const bound = await new Promise<boolean>((resolve) => {
+    server.once('error', (err) => {
+      log.error(`${app} HTTP is off: cannot listen on ${listenText}`, { error: describeCause(err) });
+      resolve(false);
+    });
+    server.listen(listen.port, listen.host, () => resolve(true));
+  });
+  if (!bound) return null;
+  const port = (server.address() as { port: number }).port;
+  if (loopback) allowed = allowedHosts(listen, port);
+  else log.warn(`${app} HTTP listens on a non-loopback address; every endpoint is read-only`, { listen: listenText });
+  log.info(`${app} HTTP listening`, { url: `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}/` });
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
