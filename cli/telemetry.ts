@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// `telemetry` command line: analyze, validate, test-email.
+// `telemetry` command line: analyze, validate, export-rules, test-email, test-alertmanager.
+import { basename } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../common/config.js';
-import { TelemetryError, UsageError } from '../common/errors.js';
+import { RulesInvalidError, TelemetryError, UsageError } from '../common/errors.js';
+import { loadRules } from '../apps/analytics/rules/load-rules.js';
 import { analyze } from './analyze.js';
-import { validate } from './validate.js';
+import { exportRulesText, type PrometheusVersion } from './export-rules.js';
+import { testAlertmanager } from './test-alertmanager.js';
 import { testEmail } from './test-email.js';
+import { validate } from './validate.js';
 
 const USAGE: Record<string, string> = {
   '': `Usage: telemetry <command> [options]
@@ -12,7 +17,10 @@ const USAGE: Record<string, string> = {
 Commands:
   analyze FILE… [--rules PATH] [--json]   one pass over CSV files: summary and alert transitions
   validate [PATH…]                        check rules files and configuration (default: the current ones)
+  export-rules [RULES] [--prometheus-version 2|3]
+                                          print the rules as a Prometheus rule file
   test-email                              send one test email with the current settings
+  test-alertmanager                       send one test alert to Alertmanager with the current settings
 
 Run 'telemetry <command> --help' for details.`,
   analyze: `Usage: telemetry analyze FILE… [--rules PATH] [--json]
@@ -31,22 +39,36 @@ Exit: 0 valid, 1 invalid.`,
 Sends one test message with the current settings (config file and TELEMETRY_SMTP_URL,
 TELEMETRY_EMAIL_FROM, TELEMETRY_EMAIL_TO) and says exactly what failed: DNS, refused, TLS, auth,
 timeout. Exit: 0 sent, 1 failed.`,
+  'test-alertmanager': `Usage: telemetry test-alertmanager
+
+Sends one test alert (alertname=telemetry_test, ends by itself after 5 minutes) to the
+Alertmanager of the current settings (alertmanager.url, TELEMETRY_ALERTMANAGER_URL) and says
+exactly what failed: dns, refused, timeout, rejected. Exit: 0 sent, 1 failed.`,
+  'export-rules': `Usage: telemetry export-rules [RULES] [--prometheus-version 2|3]
+
+Prints RULES (default: the rules file of the current configuration) as a Prometheus rule file:
+one group with interval 1s, one alert per rule, mapped so that on samples 1 s apart Prometheus
+fires the same alerts at the same ticks as this app. --prometheus-version 2 writes ranges as
+[D - 1ms], since Prometheus 2.x ranges include their left end (default: 3).
+Exit: 0 printed, 1 invalid rules (file:line:col messages as validate), 2 bad usage.`,
 };
 
-function parseArgs(args: string[], flags: string[], valued: string[]): { positional: string[]; options: Record<string, string | true> } {
-  const positional: string[] = [];
-  const options: Record<string, string | true> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith('--')) positional.push(a);
-    else if (flags.includes(a)) options[a] = true;
-    else if (valued.includes(a)) {
-      const v = args[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      options[a] = v;
-    } else throw new UsageError(`unknown option ${a}`);
+/** The options each command takes (node:util parseArgs: `--rules=PATH`, `--rules PATH` and `--` work). */
+const OPTIONS: Record<string, ParseArgsConfig['options']> = {
+  analyze: { rules: { type: 'string' }, json: { type: 'boolean' } },
+  validate: {},
+  'test-email': {},
+  'test-alertmanager': {},
+  'export-rules': { 'prometheus-version': { type: 'string' } },
+};
+
+function parse(command: string, args: string[]): { positional: string[]; values: Record<string, string | boolean | undefined> } {
+  try {
+    const { positionals, values } = parseArgs({ args, options: OPTIONS[command], allowPositionals: true, strict: true });
+    return { positional: positionals, values: values as Record<string, string | boolean | undefined> };
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message}\n\n${USAGE[command]}`);
   }
-  return { positional, options };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -60,22 +82,42 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE[command]! + '\n');
     return 0;
   }
-  if (command === 'analyze') {
-    const { positional, options } = parseArgs(rest, ['--json'], ['--rules']);
-    if (positional.length === 0) throw new UsageError(`analyze needs at least one FILE\n\n${USAGE.analyze}`);
-    const { config } = await loadConfig();
-    const rules = options['--rules'];
-    analyze({ files: positional, rules: typeof rules === 'string' ? rules : undefined, json: options['--json'] === true, maxLineBytes: config.analytics.maxLineBytes });
-    return 0;
+  const { positional, values } = parse(command, rest);
+  switch (command) {
+    case 'analyze': {
+      if (positional.length === 0) throw new UsageError(`analyze needs at least one FILE\n\n${USAGE.analyze}`);
+      const { config } = await loadConfig();
+      analyze({ files: positional, rules: values.rules as string | undefined, json: values.json === true, maxLineBytes: config.analytics.maxLineBytes });
+      return 0;
+    }
+    case 'validate': {
+      const { ok, output } = await validate(positional);
+      (ok ? process.stdout : process.stderr).write(output + '\n');
+      return ok ? 0 : 1;
+    }
+    case 'export-rules': {
+      if (positional.length > 1) throw new UsageError(`export-rules takes one RULES file\n\n${USAGE['export-rules']}`);
+      const version = values['prometheus-version'] ?? '3';
+      if (version !== '2' && version !== '3') throw new UsageError(`--prometheus-version must be 2 or 3, not ${String(version)}`);
+      const file = positional[0] ?? (await loadConfig()).config.analytics.rules;
+      let rules;
+      try {
+        rules = loadRules(file);
+      } catch (err) {
+        if (!(err instanceof RulesInvalidError)) throw err;
+        process.stderr.write(err.message + '\n');
+        return 1;
+      }
+      process.stdout.write(exportRulesText(rules, Number(version) as PrometheusVersion, basename(file)));
+      return 0;
+    }
+    case 'test-alertmanager':
+      if (positional.length > 0) throw new UsageError(USAGE['test-alertmanager']!);
+      return testAlertmanager();
+    default:
+      if (positional.length > 0) throw new UsageError(USAGE['test-email']!);
+      return testEmail();
   }
-  if (command === 'validate') {
-    const { positional } = parseArgs(rest, [], []);
-    const { ok, output } = await validate(positional);
-    (ok ? process.stdout : process.stderr).write(output + '\n');
-    return ok ? 0 : 1;
-  }
-  parseArgs(rest, [], []);
-  return testEmail();
 }
 
 // `telemetry analyze … | head` closes the pipe early: that is not an error.
