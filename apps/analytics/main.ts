@@ -4,7 +4,9 @@
 //   transitions ─▶ notifier: announcer (history, flapping) ─▶ email / alertmanager outboxes
 //               ─▶ state saved ─▶ console line
 //   HTTP: /metrics (and the dashboard) read the same objects at request time.
+import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../common/clock.js';
 import { DataDirUnusableError, describeCause } from '../../common/errors.js';
@@ -16,6 +18,9 @@ import { redact } from '../../common/redact.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
 import { watchDir } from '../../common/watch-dir.js';
 import { createAnalysis } from './analysis.js';
+import { createDashboard, type Dashboard } from './dashboard/dashboard.js';
+import { LiveFeed } from './dashboard/live-feed.js';
+import { viewState } from './dashboard/view-state.js';
 import { analyticsMetrics, type ChannelCounts } from './metrics.js';
 import { createAlertmanagerChannel, readAlertmanagerSettings, type AlertmanagerChannel } from './notify/alertmanager.js';
 import { Announcer, type AnnouncedRule } from './notify/announce.js';
@@ -27,6 +32,7 @@ import { Outbox } from './notify/outbox.js';
 import type { QueuedChannel } from './notify/queued-channel.js';
 import { createSmtpMailer } from './notify/smtp.js';
 import { loadRules } from './rules/load-rules.js';
+import type { Transition } from './rules/alerting.js';
 import type { Rule } from './rules/rule.js';
 import { watchRules } from './rules/watch-rules.js';
 import { TailFile } from './source/tail-file.js';
@@ -47,7 +53,10 @@ const rules = ((): Rule[] => {
     fail(APP, err);
   }
 })();
-const { ingest, alerting } = createAnalysis(rules, analytics.windowMs, clock.now());
+// The live dashboard's feed, only when the HTTP server is on: it sees every sample and transition.
+let dashboard: Dashboard | null = null;
+const feed = analytics.http.listen ? new LiveFeed(randomUUID().slice(0, 8), () => dashboard?.wake()) : null;
+const { ingest, alerting } = createAnalysis(rules, analytics.windowMs, clock.now(), undefined, feed ?? undefined);
 const csvPath = join(dataDir, 'telemetry.csv');
 const tail = new TailFile(csvPath, ingest, { maxLineBytes: analytics.maxLineBytes });
 
@@ -108,6 +117,11 @@ function checkpoint(): void {
   }
 }
 const notifier = new Notifier({ announcer, queued, console: consoleChannel, checkpoint });
+/** Transitions from the rules: shown on the dashboard (all of them), announced (see Notifier). */
+function judged(transitions: Transition[], now: number): void {
+  if (feed) for (const t of transitions) feed.onTransition(t);
+  notifier.offer(transitions, now);
+}
 
 let pollTimer: NodeJS.Timeout | undefined;
 let stopping = false;
@@ -120,7 +134,7 @@ function poll(): void {
   const read = tail.poll(POLL_BUDGET);
   if (ingest.stats.samples !== before) alerting.onArrival(clock.now());
   if (tail.position?.offset !== offset) dirty = true;
-  notifier.offer(alerting.take(), clock.now());
+  judged(alerting.take(), clock.now());
   pollTimer = setTimeout(poll, read >= POLL_BUDGET ? 0 : analytics.pollMs);
 }
 
@@ -140,7 +154,7 @@ const stopWatching = [watchDir(dataDir, ['telemetry.csv'], onCsvEvent), watchRul
 const absentTimer = setInterval(() => {
   const now = clock.now();
   alerting.tick(now);
-  notifier.offer(alerting.take(), now);
+  judged(alerting.take(), now);
   notifier.tick(now);
 }, ABSENT_TICK_MS);
 const checkpointTimer = setInterval(() => dirty && checkpoint(), Math.max(analytics.checkpointMs, 50));
@@ -198,11 +212,27 @@ const registry = analyticsMetrics({
   ingest,
   lagBytes: () => tail.lagBytes,
   rules: () => alerting.rules(),
-  phase: (rule) => alerting.phases().get(rule),
+  phase: (rule) => alerting.states().get(rule)?.phase,
   flapping: (rule) => announcer.isFlapping(rule),
   channels: channelCounts,
 });
 const routes = new Map<string, Handler>([['/metrics', metricsRoute(registry)]]);
+if (feed) {
+  const state = (): Record<string, unknown> =>
+    viewState({
+      host: hostname(),
+      now: clock.now(),
+      lastSampleAt: feed.lastSampleAt,
+      lagBytes: tail.lagBytes,
+      stats: ingest.stats,
+      rules: alerting.rules(),
+      phase: (rule) => alerting.states().get(rule),
+      flapping: (rule) => announcer.isFlapping(rule),
+      recent: feed.view().transitions,
+    });
+  dashboard = createDashboard(feed, state);
+  for (const [path, handler] of dashboard.routes) routes.set(path, handler);
+}
 const http = await startHttpServer(APP, analytics.http.listen, routes);
 
 poll();
@@ -216,6 +246,7 @@ onShutdown(async (signal) => {
   for (const stop of stopWatching) stop();
   try {
     checkpoint();
+    dashboard?.stop();
     await Promise.all([...queued.map((c) => c.stop()), http?.close()]);
   } catch (err) {
     fail(APP, err);

@@ -131,9 +131,9 @@ export class Alerting {
     this.judgeAbsent(now, false);
   }
 
-  /** The phase of every rule, by name. */
-  phases(): Map<string, AlertState['phase']> {
-    return new Map([...this.thresholds, ...this.absents].map((t) => [t.rule.name, t.state.phase]));
+  /** The state of every rule, by name. */
+  states(): Map<string, AlertState> {
+    return new Map([...this.thresholds, ...this.absents].map((t) => [t.rule.name, t.state]));
   }
 
   private judgeAbsent(now: number, arrived: boolean): void {

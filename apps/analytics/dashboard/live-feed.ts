@@ -1,0 +1,176 @@
+// What the dashboard's browsers are told, decided without a clock or a socket (the shell flushes
+// it every FLUSH_MS and writes the events out):
+//
+//   samples ─▶ 100 ms buckets by sample time (avg and max each, so no spike disappears)
+//   transitions ─▶ coalesced per rule per flush (a flapping rule cannot flood a connection)
+//   flush() ─▶ numbered events in a bounded ring: a reconnect with Last-Event-ID replays what it
+//              missed, or gets a full snapshot when it is too far behind or from an earlier boot
+import type { Transition } from '../rules/alerting.js';
+
+/** Sample time per bucket: at most 10 points per second of samples, whatever the rate. */
+export const BUCKET_MS = 100;
+/** Points per flush at most: a backlog read at once is merged into this many wider buckets. */
+export const MAX_POINTS_PER_FLUSH = 500;
+/** Points kept for a snapshot: an hour at 10 per second. */
+export const HISTORY_POINTS = 36_000;
+export const RECENT_TRANSITIONS = 50;
+const RING_EVENTS = 2_000;
+
+/** [time (ms), cpu avg, cpu max, ram avg, ram max] */
+export type Point = [number, number, number, number, number];
+
+export interface ShownTransition {
+  rule: string;
+  state: 'firing' | 'resolved';
+  timestamp: number;
+  value: number;
+  /** Further transitions of this rule folded into this one (same flush). */
+  coalesced: number;
+}
+
+export interface FeedEvent {
+  id: number;
+  type: 'points' | 'transitions';
+  data: Point[] | ShownTransition[];
+}
+
+/** An open bucket's running sums. */
+interface Bucket {
+  slot: number;
+  n: number;
+  cpuSum: number;
+  cpuMax: number;
+  ramSum: number;
+  ramMax: number;
+}
+
+const round2 = (v: number): number => Math.round(v * 100) / 100;
+
+function pointOf(b: Bucket): Point {
+  return [b.slot * BUCKET_MS, round2(b.cpuSum / b.n), b.cpuMax, round2(b.ramSum / b.n), b.ramMax];
+}
+
+/** Merges consecutive points into at most `max` (avg weighted equally, max kept). */
+export function mergePoints(points: Point[], max: number): Point[] {
+  if (points.length <= max) return points;
+  const per = Math.ceil(points.length / max);
+  const out: Point[] = [];
+  for (let i = 0; i < points.length; i += per) {
+    const group = points.slice(i, i + per);
+    const avg = (k: 1 | 3): number => round2(group.reduce((s, p) => s + p[k], 0) / group.length);
+    const top = (k: 2 | 4): number => Math.max(...group.map((p) => p[k]));
+    out.push([group.at(-1)![0], avg(1), top(2), avg(3), top(4)]);
+  }
+  return out;
+}
+
+export class LiveFeed {
+  /** Names this run of the app: an id from another boot means "start over with a snapshot". */
+  readonly boot: string;
+  private bucket: Bucket | null = null;
+  private pending: Point[] = [];
+  private transitions = new Map<string, ShownTransition>();
+  private readonly history: Point[] = [];
+  private readonly recent: ShownTransition[] = [];
+  private readonly ring: FeedEvent[] = [];
+  private nextId = 1;
+  private dirty = false;
+  /** The newest sample's own timestamp (ms), 0 before the first. */
+  lastSampleAt = 0;
+  private readonly wake: () => void;
+
+  /** `wake` is called when something arrives after a flush: the shell then arms its flush timer. */
+  constructor(boot: string, wake: () => void = () => undefined) {
+    this.boot = boot;
+    this.wake = wake;
+  }
+
+  private touch(): void {
+    if (this.dirty) return;
+    this.dirty = true;
+    this.wake();
+  }
+
+  /** One accepted sample (the ingest path: a few additions, no allocation within a bucket). */
+  onSample(timestamp: number, cpu: number, ram: number): void {
+    if (!this.dirty) this.touch();
+    if (timestamp > this.lastSampleAt) this.lastSampleAt = timestamp;
+    const slot = Math.floor(timestamp / BUCKET_MS);
+    const b = this.bucket;
+    if (b !== null && b.slot === slot) {
+      b.n++;
+      b.cpuSum += cpu;
+      b.ramSum += ram;
+      if (cpu > b.cpuMax) b.cpuMax = cpu;
+      if (ram > b.ramMax) b.ramMax = ram;
+      return;
+    }
+    if (b !== null) this.pending.push(pointOf(b));
+    this.bucket = { slot, n: 1, cpuSum: cpu, cpuMax: cpu, ramSum: ram, ramMax: ram };
+  }
+
+  onTransition(t: Transition): void {
+    if (t.kind !== 'firing' && t.kind !== 'resolved') return;
+    const before = this.transitions.get(t.rule);
+    this.transitions.set(t.rule, { rule: t.rule, state: t.kind, timestamp: t.timestamp, value: t.value, coalesced: before ? before.coalesced + 1 : 0 });
+    this.touch();
+  }
+
+  /** Closes what arrived since the last flush into events (the open bucket goes out as it stands). */
+  flush(): FeedEvent[] {
+    const events: FeedEvent[] = [];
+    const points = this.pending;
+    if (this.dirty && this.bucket) points.push(pointOf(this.bucket));
+    this.pending = [];
+    this.dirty = false;
+    if (points.length > 0) {
+      const shown = mergePoints(points, MAX_POINTS_PER_FLUSH);
+      this.remember(shown);
+      events.push(this.event('points', shown));
+    }
+    if (this.transitions.size > 0) {
+      const shown = [...this.transitions.values()];
+      this.transitions.clear();
+      this.recent.push(...shown);
+      this.recent.splice(0, Math.max(0, this.recent.length - RECENT_TRANSITIONS));
+      events.push(this.event('transitions', shown));
+    }
+    return events;
+  }
+
+  /** The events after `lastId` of this boot, or null when a snapshot is needed instead. */
+  since(lastEventId: string | undefined): FeedEvent[] | null {
+    const m = /^(.+)-(\d+)$/.exec(lastEventId ?? '');
+    if (!m || m[1] !== this.boot) return null;
+    const last = Number(m[2]);
+    if (last >= this.nextId) return null;
+    const first = this.ring[0]?.id ?? this.nextId;
+    if (last < first - 1) return null;
+    return this.ring.filter((e) => e.id > last);
+  }
+
+  /** The id a snapshot stands for: every event up to it is included. */
+  get lastId(): string {
+    return `${this.boot}-${this.nextId - 1}`;
+  }
+
+  /** Points for a snapshot (the open bucket included) and recent transitions. */
+  view(): { points: Point[]; transitions: ShownTransition[] } {
+    return { points: this.history, transitions: this.recent };
+  }
+
+  private remember(points: Point[]): void {
+    const h = this.history;
+    // a bucket flushed while open comes again, grown: replace it
+    if (h.length > 0 && points.length > 0 && h.at(-1)![0] === points[0]![0]) h.pop();
+    h.push(...points);
+    if (h.length > HISTORY_POINTS) h.splice(0, h.length - HISTORY_POINTS);
+  }
+
+  private event(type: FeedEvent['type'], data: FeedEvent['data']): FeedEvent {
+    const e: FeedEvent = { id: this.nextId++, type, data };
+    this.ring.push(e);
+    if (this.ring.length > RING_EVENTS) this.ring.shift();
+    return e;
+  }
+}

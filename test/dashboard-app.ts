@@ -1,0 +1,60 @@
+// An analytics app serving the dashboard from a temp dir, with rows the test writes itself.
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runNode, tempDir, waitFor, writeConfig, type Running } from './helpers.js';
+import { freePort } from './smtp-fixture.js';
+
+export const DASHBOARD_RULES = `defaults: { flap: off }
+rules:
+  - { name: high_cpu, metric: cpu, above: 80, clear: 75, severity: warning }
+  - { name: high_ram, metric: ram, above: 90, severity: critical }
+  - { name: cpu_minute, metric: cpu, above: 70, over: 1m, aggregate: avg, severity: info }
+  - { name: no_data, absent: 30s, severity: critical }
+`;
+
+export interface DashboardApp {
+  dir: string;
+  csv: string;
+  url: string;
+  port: number;
+  app: Running;
+  /** Appends rows `timestamp,cpu,ram,seq` (seq continues). */
+  append(rows: [number, number, number][]): void;
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startDashboardApp(extraConfig = ''): Promise<DashboardApp> {
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data'));
+  const csv = join(dir, 'data', 'telemetry.csv');
+  writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
+  writeFileSync(join(dir, 'rules.yaml'), DASHBOARD_RULES);
+  const port = await freePort();
+  const config = await writeConfig(dir, `analytics: { pollMs: 50, checkpointMs: 100, http: { listen: "127.0.0.1:${port}" } }\n${extraConfig}`);
+  let seq = 0;
+  const start = async (): Promise<Running> => {
+    const app = runNode('apps/analytics/main.js', [], dir, { TELEMETRY_CONFIG: config });
+    await waitFor('the dashboard to listen', () => app.output().includes('HTTP listening'));
+    return app;
+  };
+  const d: DashboardApp = {
+    dir,
+    csv,
+    port,
+    url: `http://127.0.0.1:${port}/`,
+    app: await start(),
+    append(rows) {
+      appendFileSync(csv, rows.map(([ts, cpu, ram]) => `${ts},${cpu.toFixed(2)},${ram.toFixed(2)},${++seq}\n`).join(''));
+    },
+    async restart() {
+      await d.stop();
+      d.app = await start();
+    },
+    async stop() {
+      d.app.child.kill('SIGINT');
+      await d.app.exited;
+    },
+  };
+  return d;
+}
