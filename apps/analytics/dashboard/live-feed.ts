@@ -10,14 +10,17 @@ import type { Transition } from '../rules/alerting.js';
 /** Sample time per bucket: at most 10 points per second of samples, whatever the rate. */
 export const BUCKET_MS = 100;
 /** Points per flush at most: a backlog read at once is merged into this many wider buckets. */
-export const MAX_POINTS_PER_FLUSH = 500;
+export const MAX_POINTS_PER_FLUSH = 3600;
 /** Points kept for a snapshot: an hour at 10 per second. */
 export const HISTORY_POINTS = 36_000;
 export const RECENT_TRANSITIONS = 50;
 const RING_EVENTS = 2_000;
 
-/** [time (ms), cpu avg, cpu max, ram avg, ram max] */
+/** [time of the bucket's newest sample (ms), cpu avg, cpu max, ram avg, ram max] */
 export type Point = [number, number, number, number, number];
+
+/** Two points of one bucket: the later one (the bucket grown) replaces the earlier. */
+export const sameBucket = (a: number, b: number): boolean => Math.floor(a / BUCKET_MS) === Math.floor(b / BUCKET_MS);
 
 export interface ShownTransition {
   rule: string;
@@ -37,6 +40,7 @@ export interface FeedEvent {
 /** An open bucket's running sums. */
 interface Bucket {
   slot: number;
+  last: number;
   n: number;
   cpuSum: number;
   cpuMax: number;
@@ -47,7 +51,7 @@ interface Bucket {
 const round2 = (v: number): number => Math.round(v * 100) / 100;
 
 function pointOf(b: Bucket): Point {
-  return [b.slot * BUCKET_MS, round2(b.cpuSum / b.n), b.cpuMax, round2(b.ramSum / b.n), b.ramMax];
+  return [b.last, round2(b.cpuSum / b.n), b.cpuMax, round2(b.ramSum / b.n), b.ramMax];
 }
 
 /** Merges consecutive points into at most `max` (avg weighted equally, max kept). */
@@ -99,6 +103,7 @@ export class LiveFeed {
     const b = this.bucket;
     if (b !== null && b.slot === slot) {
       b.n++;
+      if (timestamp > b.last) b.last = timestamp;
       b.cpuSum += cpu;
       b.ramSum += ram;
       if (cpu > b.cpuMax) b.cpuMax = cpu;
@@ -106,7 +111,7 @@ export class LiveFeed {
       return;
     }
     if (b !== null) this.pending.push(pointOf(b));
-    this.bucket = { slot, n: 1, cpuSum: cpu, cpuMax: cpu, ramSum: ram, ramMax: ram };
+    this.bucket = { slot, last: timestamp, n: 1, cpuSum: cpu, cpuMax: cpu, ramSum: ram, ramMax: ram };
   }
 
   onTransition(t: Transition): void {
@@ -155,14 +160,14 @@ export class LiveFeed {
   }
 
   /** Points for a snapshot (the open bucket included) and recent transitions. */
-  view(): { points: Point[]; transitions: ShownTransition[] } {
-    return { points: this.history, transitions: this.recent };
+  view(): { bucketMs: number; points: Point[]; transitions: ShownTransition[] } {
+    return { bucketMs: BUCKET_MS, points: this.history, transitions: this.recent };
   }
 
   private remember(points: Point[]): void {
     const h = this.history;
     // a bucket flushed while open comes again, grown: replace it
-    if (h.length > 0 && points.length > 0 && h.at(-1)![0] === points[0]![0]) h.pop();
+    if (h.length > 0 && points.length > 0 && sameBucket(h.at(-1)![0], points[0]![0])) h.pop();
     h.push(...points);
     if (h.length > HISTORY_POINTS) h.splice(0, h.length - HISTORY_POINTS);
   }

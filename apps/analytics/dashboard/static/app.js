@@ -14,32 +14,31 @@
 
   // t in seconds, as uPlot wants; avg and max per bucket
   const data = { t: [], cpuAvg: [], cpuMax: [], ramAvg: [], ramMax: [] };
-  const state = { boot: null, lastEventId: null, host: '', rules: [], transitions: [], stats: null, lastSampleAt: null, range: 300, live: true, connected: false, events: 0, points: 0, snapshots: 0, firingAt: {} };
+  const state = { bucketMs: 100, boot: null, lastEventId: null, host: '', rules: [], transitions: [], stats: null, lastSampleAt: null, range: 300, live: true, connected: false, events: 0, points: 0, snapshots: 0, firingAt: {} };
   window.telemetryDashboard = { data, state };
 
-  /** Adds points [ms, cpuAvg, cpuMax, ramAvg, ramMax] in time order; a point for an existing time replaces it. */
+  const bucketOf = (seconds) => Math.floor((seconds * 1000) / state.bucketMs);
+
+  /** Adds points [ms, cpuAvg, cpuMax, ramAvg, ramMax] in time order; a point of a bucket already shown replaces it. */
   function addPoints(points) {
     for (const p of points) {
       const t = p[0] / 1000;
       const n = data.t.length;
-      let i = n;
-      if (n > 0 && t <= data.t[n - 1]) {
-        i = data.t.findIndex((x) => x >= t);
-        if (data.t[i] === t) {
-          data.cpuAvg[i] = p[1]; data.cpuMax[i] = p[2]; data.ramAvg[i] = p[3]; data.ramMax[i] = p[4];
-          continue;
-        }
+      // where it goes: the end, nearly always; a bucket shown before is replaced by its newer state
+      let i = n > 0 && t < data.t[n - 1] && bucketOf(t) !== bucketOf(data.t[n - 1]) ? data.t.findIndex((x) => bucketOf(x) >= bucketOf(t)) : n;
+      if (i === n && n > 0 && bucketOf(t) === bucketOf(data.t[n - 1])) i = n - 1;
+      const values = [t, p[1], p[2], p[3], p[4]];
+      const keys = ['t', 'cpuAvg', 'cpuMax', 'ramAvg', 'ramMax'];
+      if (i < n && bucketOf(data.t[i]) === bucketOf(t)) {
+        keys.forEach((k, j) => (data[k][i] = values[j]));
+      } else {
+        keys.forEach((k, j) => data[k].splice(i, 0, values[j]));
+        state.points++;
       }
-      data.t.splice(i, 0, t); data.cpuAvg.splice(i, 0, p[1]); data.cpuMax.splice(i, 0, p[2]); data.ramAvg.splice(i, 0, p[3]); data.ramMax.splice(i, 0, p[4]);
-      state.points++;
     }
     const cutoff = data.t.length ? data.t[data.t.length - 1] - HISTORY_SECONDS : 0;
     const drop = data.t.findIndex((x) => x >= cutoff);
     if (drop > 0) for (const k of Object.keys(data)) data[k].splice(0, drop);
-  }
-
-  function clearData() {
-    for (const k of Object.keys(data)) data[k].length = 0;
   }
 
   // ---- charts -------------------------------------------------------------------------------
@@ -275,7 +274,8 @@
     on('snapshot', (s) => {
       state.snapshots++;
       state.boot = s.boot;
-      clearData();
+      state.bucketMs = s.bucketMs;
+      // merged, not replaced: after an analytics restart the page keeps the history it has
       addPoints(s.points);
       state.transitions = s.transitions.slice();
       applyState(s);
