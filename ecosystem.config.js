@@ -3,6 +3,8 @@
 const common = {
   cwd: import.meta.dirname,
   exec_mode: 'fork',
+  // One of each: two engines would interleave seqs in one CSV (a second one refuses to start:
+  // data/engine.lock), and two analytics apps would notify everything twice.
   instances: 1,
   autorestart: true,
   wait_ready: true,

@@ -61,6 +61,12 @@ export class DataDirUnusableError extends TelemetryError {
   }
 }
 
+export class EngineLockedError extends TelemetryError {
+  constructor(dir: string, pid: number, lock: string) {
+    super('TELEMETRY_ENGINE_LOCKED', `another engine (pid ${pid}) is writing to ${dir}: one engine per data directory (lock ${lock}; stop that engine, or give this one its own data.dir)`);
+  }
+}
+
 export class WorkerFailedError extends TelemetryError {
   constructor(worker: string, message: string) {
     super('TELEMETRY_WORKER_FAILED', `${worker} worker failed: ${message}`);

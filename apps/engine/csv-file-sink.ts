@@ -1,6 +1,6 @@
 // The CSV file the engine appends to: whole lines only, a header on every new file, rotation by
 // rename (telemetry.csv -> .1 -> ... -> .keep), and on open a torn tail cut back to the last \n.
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { HEADER_LINE } from '../../common/csv-format.js';
 
@@ -91,6 +91,24 @@ export class CsvFileSink {
   append(lines: Uint8Array): void {
     if (this.size > HEADER_LINE.length && this.size + lines.length > this.opts.maxBytes) this.rotate();
     this.writeAll(lines);
+  }
+
+  /**
+   * Whether the open file is still the one at the path. A deleted or replaced telemetry.csv (or a
+   * removed data directory) would otherwise be written into forever, unseen by any reader. Errors
+   * other than "not there" (EACCES, EIO) say nothing, so they count as still there.
+   */
+  isDetached(): boolean {
+    if (this.fd < 0) return false;
+    let st;
+    try {
+      st = statSync(this.path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      return code === 'ENOENT' || code === 'ENOTDIR';
+    }
+    const own = fstatSync(this.fd);
+    return st.ino !== own.ino || st.dev !== own.dev;
   }
 
   /** fsync when something was written since the last one. */

@@ -3,12 +3,14 @@
 //   main thread ── starts ──▶ writer (opens CSV, finds last seq) ── ready(lastSeq) ──▶ starts producer(seq+1)
 //   SIGINT/SIGTERM ─▶ ring.close() ─▶ producer stops ─▶ writer drains, fsyncs ─▶ done ─▶ final line, exit 0
 import { Worker } from 'node:worker_threads';
-import { WorkerFailedError } from '../../common/errors.js';
+import { mkdirSync } from 'node:fs';
+import { DataDirUnusableError, TelemetryError, WorkerFailedError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import { onShutdown, publishMetrics, signalReady, stopSelfUnderPm2 } from '../../common/pm2.js';
 import { startHttpServer } from '../../common/http-server.js';
 import { metricsRoute } from '../../common/metrics.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
+import { acquireEngineLock } from './engine-lock.js';
 import { engineMetrics } from './metrics.js';
 import { Ring } from './ring.js';
 import { readSeqMark } from './seq-mark.js';
@@ -19,6 +21,20 @@ const APP = 'telemetry-engine';
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 const { config, file } = await loadConfigOrExit(APP);
 const { engine } = config;
+// A data directory that cannot be created (a file in its place) cannot heal: fatal, said clearly.
+const lock = (() => {
+  try {
+    mkdirSync(config.data.dir, { recursive: true });
+  } catch (err) {
+    fail(APP, new DataDirUnusableError(config.data.dir, err));
+  }
+  try {
+    return acquireEngineLock(config.data.dir);
+  } catch (err) {
+    fail(APP, err instanceof TelemetryError ? err : new DataDirUnusableError(config.data.dir, err));
+  }
+})();
+process.on('exit', () => lock.release());
 const ring = Ring.create(engine.queue.capacity);
 const statsBuffer = createStats();
 const stats = new Float64Array(statsBuffer);
@@ -54,6 +70,7 @@ function counts(): Record<string, number> {
     blockedMs: Math.round(stats[Stat.blockedMs]!),
     rotations: stats[Stat.rotations]!,
     writeErrors: stats[Stat.writeErrors]!,
+    orphanedRows: stats[Stat.orphaned]!,
     lastSeq: stats[Stat.lastSeq]!,
   };
 }

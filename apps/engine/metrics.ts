@@ -15,6 +15,7 @@ export function engineMetrics(stats: Float64Array, queueDepth: () => number): Re
   counterFrom(registry, 'telemetry_samples_written_total', 'Samples written to the CSV since start.', () => stats[Stat.written]!);
   counterFrom(registry, 'telemetry_samples_dropped_total', 'Samples dropped because the queue was full (whenFull: drop).', () => stats[Stat.dropped]!);
   counterFrom(registry, 'telemetry_write_errors_total', 'Failed attempts to open, write or sync the CSV.', () => stats[Stat.writeErrors]!);
+  counterFrom(registry, 'telemetry_samples_orphaned_total', 'Samples written to a telemetry.csv that had been deleted or replaced (noticed within 1 s).', () => stats[Stat.orphaned]!);
   counterFrom(registry, 'telemetry_rotations_total', 'Rotations of telemetry.csv since start.', () => stats[Stat.rotations]!);
   counterFrom(registry, 'telemetry_skipped_ticks_total', 'Sampling ticks skipped because the sampler was late.', () => stats[Stat.skippedTicks]!);
   gaugeFrom(registry, 'telemetry_queue_depth', 'Samples waiting in the producer-to-writer queue.', queueDepth);

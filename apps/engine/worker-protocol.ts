@@ -36,9 +36,11 @@ export const Stat = {
   lastTimestamp: 9,
   lastCpu: 10,
   lastRam: 11,
+  /** Rows written to a file that had been deleted or replaced before the writer noticed. */
+  orphaned: 12,
 } as const;
 
-export const STAT_SLOTS = 12;
+export const STAT_SLOTS = 13;
 
 export function createStats(): SharedArrayBuffer {
   return new SharedArrayBuffer(STAT_SLOTS * 8);

@@ -44,6 +44,22 @@ if (opened.rotatedForeign) post({ type: 'log', level: 'warn', message: 'existing
 stats[Stat.lastSeq] = opened.lastSeq;
 post({ type: 'ready', worker: 'writer', lastSeq: opened.lastSeq });
 
+// How often the writer checks that telemetry.csv is still the file it writes to.
+const IDENTITY_CHECK_MS = 1000;
+let checkedAt = Date.now();
+let sinceCheck = 0;
+
+/** A deleted or replaced telemetry.csv: log it, count what went to the lost file, start a new one. */
+function checkIdentity(): void {
+  checkedAt = Date.now();
+  if (sink.isDetached()) {
+    stats[Stat.orphaned]! += sinceCheck;
+    post({ type: 'log', level: 'warn', message: 'telemetry.csv was deleted or replaced under the engine; starting a new file', fields: { path: sink.path, orphanedRows: sinceCheck } });
+    retry('opening the CSV file', () => sink.open());
+  }
+  sinceCheck = 0;
+}
+
 const batchRecords = Math.min(engine.queue.capacity, 8192);
 const batch = new Float64Array(batchRecords * FIELDS);
 const bytes = Buffer.allocUnsafe(batchRecords * MAX_ROW_BYTES);
@@ -58,6 +74,7 @@ for (;;) {
     const lines = bytes.subarray(0, end);
     retry('writing the CSV file', () => sink.append(lines));
     stats[Stat.written]! += n;
+    sinceCheck += n;
     stats[Stat.bytes]! += end;
     stats[Stat.rotations] = sink.rotations;
     const last = (n - 1) * FIELDS;
@@ -66,6 +83,7 @@ for (;;) {
     stats[Stat.lastRam] = batch[last + 2]!;
     stats[Stat.lastSeq] = batch[last + 3]!;
   }
+  if (Date.now() - checkedAt >= IDENTITY_CHECK_MS) checkIdentity();
   if (sink.needsSync && Date.now() - lastSync >= engine.fsyncMs) {
     retry('syncing the CSV file', () => sink.sync());
     lastSync = Date.now();

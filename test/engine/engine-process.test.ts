@@ -1,5 +1,5 @@
 import test from 'ava';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lastFields, runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
 
@@ -43,19 +43,62 @@ test('engine.limit stops after N samples with exit 0; a restart continues seq', 
   t.true(seqs.every((s, i) => s === i + 1));
 });
 
-test('an unusable data directory is logged and retried; writing resumes once it is fixed', async (t) => {
+test('a data directory that is a file cannot heal: the engine stops at start with a clear error and exit 1', async (t) => {
   const dir = await tempDir();
-  const data = join(dir, 'data');
-  writeFileSync(data, 'not a directory');
+  writeFileSync(join(dir, 'data'), 'not a directory');
   const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 20 }\n');
   const engine = runNode(ENGINE, [], dir, { TELEMETRY_CONFIG: config });
-  await waitFor('the error in the log', () => engine.output().includes('opening the CSV file failed'));
-  rmSync(data);
-  await waitFor('rows after recovery', () => engine.output().includes('opening the CSV file works again') && existsSync(join(data, 'telemetry.csv')) && readSeqs(join(data, 'telemetry.csv')).length >= 3);
-  engine.child.kill('SIGTERM');
-  t.is(await engine.exited, 0, engine.output());
-  t.true(readSeqs(join(data, 'telemetry.csv')).every((s, i) => s === i + 1));
+  t.is(await engine.exited, 1);
+  t.regex(engine.output(), /telemetry-engine cannot run: cannot use the data directory \S+\/data: EEXIST.* code=TELEMETRY_DATA_DIR_UNUSABLE/);
 });
+
+test('one engine per data directory: a second one is refused; a lock left by kill -9 does not block a restart', async (t) => {
+  const dir = await tempDir();
+  const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 20 }\n');
+  const env = { TELEMETRY_CONFIG: config };
+  const first = runNode(ENGINE, [], dir, env);
+  t.teardown(() => first.child.kill('SIGKILL'));
+  await waitFor('the first engine writing', () => first.output().includes('engine started'));
+  const second = runNode(ENGINE, [], dir, env);
+  t.is(await second.exited, 1);
+  t.regex(second.output(), new RegExp(`another engine \\(pid ${first.child.pid}\\) is writing to \\S+/data: one engine per data directory .*code=TELEMETRY_ENGINE_LOCKED`));
+  first.child.kill('SIGKILL');
+  await first.exited;
+  t.is(readFileSync(join(dir, 'data', 'engine.lock'), 'utf8').trim(), String(first.child.pid), 'the lock outlived its engine');
+  const third = runNode(ENGINE, [], dir, env);
+  t.teardown(() => third.child.kill('SIGKILL'));
+  await waitFor('the restarted engine writing', () => third.output().includes('engine started'));
+  third.child.kill('SIGINT');
+  t.is(await third.exited, 0);
+  t.false(existsSync(join(dir, 'data', 'engine.lock')), 'a clean stop removes the lock');
+  const seqs = readSeqs(join(dir, 'data', 'telemetry.csv'));
+  t.true(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'no seq written twice');
+});
+
+for (const [name, act] of [
+  ['deleted', (data: string) => rmSync(join(data, 'telemetry.csv'))],
+  ['replaced by another file (mv)', (data: string) => (writeFileSync(join(data, 'other.csv'), 'time,value\n1,2\n'), renameSync(join(data, 'other.csv'), join(data, 'telemetry.csv')))],
+  ['lost with its whole data directory', (data: string) => rmSync(data, { recursive: true })],
+] as const) {
+  test(`telemetry.csv ${name} under the engine: noticed within a second, logged, counted, a new file with a header`, async (t) => {
+    const dir = await tempDir();
+    const data = join(dir, 'data');
+    const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 20, statsEveryMs: 200 }\n');
+    const engine = runNode(ENGINE, [], dir, { TELEMETRY_CONFIG: config });
+    t.teardown(() => engine.child.kill('SIGKILL'));
+    const csv = join(data, 'telemetry.csv');
+    await waitFor('rows', () => existsSync(csv) && readSeqs(csv).length >= 5);
+    act(data);
+    await waitFor('the warning', () => engine.output().includes('telemetry.csv was deleted or replaced under the engine; starting a new file'));
+    await waitFor('rows in the new file', () => existsSync(csv) && readFileSync(csv, 'utf8').split('\n').length >= 4);
+    t.is(readFileSync(csv, 'utf8').split('\n')[0], 'timestamp,cpu,ram,seq');
+    engine.child.kill('SIGINT');
+    t.is(await engine.exited, 0);
+    const final = lastFields(engine.output(), 'engine stopped cleanly');
+    t.true(Number(final.orphanedRows) >= 0 && Number(final.orphanedRows) <= 60, `orphanedRows=${final.orphanedRows}`);
+    t.is(final.balanced, 'true');
+  });
+}
 
 test('an invalid configuration stops the engine at start with file:line:col and exit 1', async (t) => {
   const dir = await tempDir();

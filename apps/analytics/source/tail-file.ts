@@ -6,7 +6,8 @@
 // Files are known by identity (device, inode, first bytes). A file that was renamed away or deleted
 // is read to its end through the open handle, remembered as done, and reading goes on with the
 // oldest file of the rotation chain (telemetry.csv.N … .1, telemetry.csv) not yet done.
-import { closeSync, fstatSync, openSync, readSync, statSync, type Stats as FileStats } from 'node:fs';
+import * as nodeFs from 'node:fs';
+import type { Stats as FileStats } from 'node:fs';
 import type { Fields } from '../../../common/log.js';
 import { LineReader, type LineSink } from './read-lines.js';
 
@@ -44,20 +45,14 @@ interface OpenFile {
 }
 
 const HEAD_BYTES = 64;
-const DONE_KEPT = 64;
 
-function statOrNull(path: string): FileStats | null {
-  try {
-    return statSync(path);
-  } catch {
-    return null;
-  }
-}
+/** The file calls the follower makes: node:fs, or a test's faulty stand-in. */
+export type FollowFs = Pick<typeof nodeFs, 'statSync' | 'openSync' | 'fstatSync' | 'readSync' | 'closeSync'>;
 
-function readHead(fd: number): Buffer {
-  const head = Buffer.alloc(HEAD_BYTES);
-  return head.subarray(0, readSync(fd, head, 0, HEAD_BYTES, 0));
-}
+/** What a stat of a path says: the file, gone (ENOENT, ENOTDIR), or unknown for now (EACCES, EIO, …). */
+type Look = { st: FileStats } | { gone: true } | { error: NodeJS.ErrnoException };
+
+const GONE = new Set(['ENOENT', 'ENOTDIR']);
 
 /** The first min(expected, limit) bytes of `actual` are those of `expected`. */
 function samePrefix(actual: Buffer, expected: Buffer, limit: number): boolean {
@@ -73,13 +68,40 @@ export class TailFile {
   private current: OpenFile | null = null;
   /** Saved position not yet located (or null: start at the oldest file not done). */
   private resume: FilePosition | null = null;
+  /** Rotated files read to their end that still exist: bounded by the chain on disk. */
   private done: FileIdentity[] = [];
+  private readonly fs: FollowFs;
+  /** Error codes already reported (each is logged once until it clears). */
+  private failing = new Set<string>();
 
-  constructor(path: string, events: FollowEvents, opts: { maxLineBytes: number; chunkBytes?: number }) {
+  constructor(path: string, events: FollowEvents, opts: { maxLineBytes: number; chunkBytes?: number; fs?: FollowFs }) {
     this.path = path;
     this.events = events;
     this.maxLineBytes = opts.maxLineBytes;
     this.chunk = Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 1 << 20, opts.maxLineBytes * 2));
+    this.fs = opts.fs ?? nodeFs;
+  }
+
+  private look(path: string): Look {
+    try {
+      return { st: this.fs.statSync(path) };
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      return GONE.has(e.code ?? '') ? { gone: true } : { error: e };
+    }
+  }
+
+  /** An error that says nothing about the file (EACCES, EIO, EMFILE): logged once per kind, retried. */
+  private trouble(err: NodeJS.ErrnoException): void {
+    const code = err.code ?? 'unknown';
+    if (this.failing.has(code)) return;
+    this.failing.add(code);
+    this.events.notice('cannot look at the CSV files; retrying, nothing is skipped', { path: this.path, error: `${code} ${err.message}` });
+  }
+
+  private readHead(fd: number): Buffer {
+    const head = Buffer.alloc(HEAD_BYTES);
+    return head.subarray(0, this.fs.readSync(fd, head, 0, HEAD_BYTES, 0));
   }
 
   resumeFrom(saved: FilePosition | null): void {
@@ -98,7 +120,7 @@ export class TailFile {
     const f = this.current;
     if (!f) return 0;
     try {
-      return Math.max(0, fstatSync(f.fd).size - f.committed);
+      return Math.max(0, this.fs.fstatSync(f.fd).size - f.committed);
     } catch {
       return 0;
     }
@@ -106,34 +128,51 @@ export class TailFile {
 
   /** Reads what has arrived, up to about `budget` bytes, and returns the bytes read (≥ budget: more is waiting). */
   poll(budget = 64 << 20): number {
+    try {
+      return this.follow(budget);
+    } catch (err) {
+      // a read that failed (EIO, …) consumed nothing: the next poll tries again from the same place
+      this.trouble(err as NodeJS.ErrnoException);
+      return 0;
+    }
+  }
+
+  private follow(budget: number): number {
     if (!this.current && !this.openNext()) return 0;
     let read = 0;
     for (;;) {
       const f = this.current!;
       read += this.drain(f, budget - read);
       if (read >= budget) return read;
-      const st = statOrNull(this.path);
-      if (st && st.ino === f.ino && st.dev === f.dev) {
+      const look = this.look(this.path);
+      if ('error' in look) {
+        this.trouble(look.error);
+        return read;
+      }
+      this.failing.clear();
+      if ('st' in look && look.st.ino === f.ino && look.st.dev === f.dev) {
         const before = f.head;
-        f.head = readHead(f.fd);
-        if (st.size >= f.committed && samePrefix(f.head, before, f.committed)) return read;
+        f.head = this.readHead(f.fd);
+        if (look.st.size >= f.committed && samePrefix(f.head, before, f.committed)) return read;
         this.events.truncated();
         this.events.notice('telemetry.csv was truncated; reading it again from the start', { path: this.path, offset: f.committed });
         this.startOver(f);
         continue;
       }
-      // Renamed away or deleted: what it holds is final. Finish it through the open handle.
-      read += this.drain(f, Infinity);
+      // Renamed away or deleted: what it holds is final. Finish it through the open handle,
+      // within the budget (a long chain is caught up over several polls, signals in between).
+      read += this.drain(f, budget - read);
+      if (read >= budget) return read;
       f.reader.finish(this.readRest(f));
-      closeSync(f.fd);
+      this.fs.closeSync(f.fd);
       this.current = null;
-      this.done = [...this.done, { dev: f.dev, ino: f.ino, head: f.head.toString('base64') }].slice(-DONE_KEPT);
+      this.done.push({ dev: f.dev, ino: f.ino, head: f.head.toString('base64') });
       if (!this.openNext()) return read;
     }
   }
 
   close(): void {
-    if (this.current) closeSync(this.current.fd);
+    if (this.current) this.fs.closeSync(this.current.fd);
     this.current = null;
   }
 
@@ -141,6 +180,12 @@ export class TailFile {
   private openNext(): boolean {
     const saved = this.resume;
     const chain = this.chain();
+    if (chain === null) return false;
+    // What has been read is known by identity (device, inode, first bytes). An identity no file of
+    // the chain has any more can never come back: forgetting it bounds memory by the files on disk.
+    const ids = chain.map((c) => this.identityOf(c.path));
+    const same = (a: FileIdentity | null, b: FileIdentity): boolean => a !== null && a.ino === b.ino && a.dev === b.dev && a.head === b.head;
+    this.done = this.done.filter((d) => ids.some((id) => same(id, d)));
     if (saved && saved.offset >= 0) {
       const at = chain.find((c) => c.st.ino === saved.ino && c.st.dev === saved.dev);
       if (at && this.open(at.path, saved.offset, Buffer.from(saved.head, 'base64'))) {
@@ -151,52 +196,65 @@ export class TailFile {
     }
     this.resume = null;
     for (let i = chain.length - 1; i >= 0; i--) {
-      const { path } = chain[i]!;
-      if (!this.isDone(path) && this.open(path, 0)) return true;
+      const id = ids[i]!;
+      if (id && !this.done.some((d) => same(id, d)) && this.open(chain[i]!.path, 0)) return true;
     }
     return false;
   }
 
-  /** telemetry.csv.N … .1, telemetry.csv as they exist now, newest first. */
-  private chain(): { path: string; st: FileStats }[] {
+  /** telemetry.csv.N … .1, telemetry.csv as they exist now, newest first; null when it cannot be known now. */
+  private chain(): { path: string; st: FileStats }[] | null {
     const out: { path: string; st: FileStats }[] = [];
-    const current = statOrNull(this.path);
-    if (current) out.push({ path: this.path, st: current });
-    for (let i = 1; ; i++) {
-      const st = statOrNull(`${this.path}.${i}`);
-      if (!st) return out;
-      out.push({ path: `${this.path}.${i}`, st });
+    for (let i = 0; ; i++) {
+      const path = i === 0 ? this.path : `${this.path}.${i}`;
+      const look = this.look(path);
+      if ('error' in look) {
+        this.trouble(look.error);
+        return null;
+      }
+      if ('st' in look) out.push({ path, st: look.st });
+      else if (i > 0) return out;
     }
   }
 
-  private isDone(path: string): boolean {
-    if (this.done.length === 0) return false;
+  /** The identity of the file at `path` now, or null when it cannot be opened. */
+  private identityOf(path: string): FileIdentity | null {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = this.fs.openSync(path, 'r');
     } catch {
-      return false;
+      return null;
     }
     try {
-      const st = fstatSync(fd);
-      const head = readHead(fd).toString('base64');
-      return this.done.some((d) => d.ino === st.ino && d.dev === st.dev && d.head === head);
+      const st = this.fs.fstatSync(fd);
+      return { dev: st.dev, ino: st.ino, head: this.readHead(fd).toString('base64') };
+    } catch {
+      return null;
     } finally {
-      closeSync(fd);
+      this.fs.closeSync(fd);
     }
   }
 
   private open(path: string, offset: number, expectHead?: Buffer): boolean {
     let fd: number;
+    let st: FileStats;
+    let head: Buffer;
     try {
-      fd = openSync(path, 'r');
-    } catch {
+      fd = this.fs.openSync(path, 'r');
+    } catch (err) {
+      if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) this.trouble(err as NodeJS.ErrnoException);
       return false;
     }
-    const st = fstatSync(fd);
-    const head = readHead(fd);
+    try {
+      st = this.fs.fstatSync(fd);
+      head = this.readHead(fd);
+    } catch (err) {
+      this.fs.closeSync(fd);
+      this.trouble(err as NodeJS.ErrnoException);
+      return false;
+    }
     if (expectHead && (offset > st.size || !samePrefix(head, expectHead, offset))) {
-      closeSync(fd);
+      this.fs.closeSync(fd);
       return false;
     }
     this.current = { fd, dev: st.dev, ino: st.ino, head, committed: offset, readPos: offset, reader: new LineReader(this.maxLineBytes, this.events) };
@@ -214,13 +272,13 @@ export class TailFile {
   private drain(f: OpenFile, budget: number): number {
     let total = 0;
     while (total < budget) {
-      const n = readSync(f.fd, this.chunk, 0, this.chunk.length, f.readPos);
+      const n = this.fs.readSync(f.fd, this.chunk, 0, this.chunk.length, f.readPos);
       if (n === 0) break;
       const used = f.reader.feed(this.chunk.subarray(0, n));
       f.readPos += used;
       if (!f.reader.skipping) f.committed = f.readPos;
       total += n;
-      if (f.head.length < HEAD_BYTES) f.head = readHead(f.fd);
+      if (f.head.length < HEAD_BYTES) f.head = this.readHead(f.fd);
       if (used < n && n < this.chunk.length) break; // only a partial line is left: wait for its \n
     }
     return total;
@@ -228,9 +286,9 @@ export class TailFile {
 
   /** Bytes after the last consumed line (an unterminated tail), read once the file is final. */
   private readRest(f: OpenFile): Buffer {
-    const size = fstatSync(f.fd).size;
+    const size = this.fs.fstatSync(f.fd).size;
     const rest = Buffer.alloc(Math.min(Math.max(0, size - f.readPos), this.maxLineBytes + 1));
-    readSync(f.fd, rest, 0, rest.length, f.readPos);
+    this.fs.readSync(f.fd, rest, 0, rest.length, f.readPos);
     return rest;
   }
 }

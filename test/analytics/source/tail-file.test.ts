@@ -1,10 +1,10 @@
 // Model test of the follower (Vector's file-source tests): scripted appends, partial writes,
 // rotations, truncations, deletions, torn tails and restarts; every complete row seen exactly once.
 import test from 'ava';
-import { appendFileSync, existsSync, renameSync, rmSync, truncateSync, writeFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Line, LineParser, type ParserState } from '../../../apps/analytics/source/parse-line.js';
-import { TailFile, type FilePosition, type FollowEvents } from '../../../apps/analytics/source/tail-file.js';
+import { TailFile, type FilePosition, type FollowEvents, type FollowFs } from '../../../apps/analytics/source/tail-file.js';
 import { tempDir } from '../../helpers.js';
 
 class Collector implements FollowEvents {
@@ -26,7 +26,10 @@ class Collector implements FollowEvents {
   truncated(): void {
     this.truncations++;
   }
-  notice(): void {}
+  notices: string[] = [];
+  notice(message: string): void {
+    this.notices.push(message);
+  }
 }
 
 const HEADER = 'timestamp,cpu,ram,seq\n';
@@ -141,7 +144,7 @@ test('waits for a file that does not exist yet, and for one that was deleted', a
   t.deepEqual(events.seqs, [1]);
   rmSync(path);
   tail.poll();
-  t.is(tail.position?.offset, -1);
+  t.is(tail.position, null, 'nothing read is left on disk: nothing to remember');
   writeFileSync(path, `${HEADER}1700000000000,1,2,2\n`);
   tail.poll();
   t.deepEqual(events.seqs, [1, 2]);
@@ -175,4 +178,108 @@ test('a too-long line growing across polls is skipped once, with bounded memory'
   tail.poll();
   t.is(events.rejected, 1);
   t.deepEqual(events.seqs, [1]);
+});
+
+test('a rotation chain of 250 files is read once, in order, over bounded polls; what it remembers is bounded by the files on disk', async (t) => {
+  const dir = await tempDir();
+  const path = join(dir, 'telemetry.csv');
+  let seq = 0;
+  const file = (): string => HEADER + Array.from({ length: 10 }, () => `${1_700_000_000_000 + ++seq},1,2,${seq}\n`).join('');
+  for (let i = 250; i >= 1; i--) writeFileSync(`${path}.${i}`, file());
+  writeFileSync(path, file());
+  const events = new Collector();
+  let tail = new TailFile(path, events, { maxLineBytes: 4096 });
+  let polls = 0;
+  while (tail.poll(2000) >= 2000) {
+    polls++;
+    if (polls === 50) {
+      // a restart half-way: resume from the saved position
+      const saved = JSON.parse(JSON.stringify(tail.position)) as FilePosition;
+      tail.close();
+      tail = new TailFile(path, events, { maxLineBytes: 4096 });
+      tail.resumeFrom(saved);
+    }
+  }
+  t.true(polls > 20, `the budget splits the catch-up (${polls} polls)`);
+  t.deepEqual(events.seqs, Array.from({ length: 2510 }, (_, i) => i + 1));
+  t.true(tail.position!.done.length <= 250);
+  // the oldest files leave the chain (keep shrinks): the reader forgets them, re-reads nothing
+  for (let i = 250; i > 10; i--) rmSync(`${path}.${i}`);
+  appendFileSync(path, `${1_700_000_000_000 + ++seq},1,2,${seq}\n`);
+  tail.poll();
+  t.is(events.seqs.length, 2511);
+  renameSync(path, `${path}.11`);
+  writeFileSync(path, HEADER);
+  tail.poll();
+  t.is(events.seqs.length, 2511, 'nothing read twice after the chain shrank');
+  t.true(tail.position!.done.length <= 11, `remembers ${tail.position!.done.length}`);
+});
+
+/** node:fs with faults: `statFails` makes stat throw that code; counts descriptors left open. */
+function faultyFs(): FollowFs & { statFails: string | null; fstatFails: boolean; open: Set<number> } {
+  const f = {
+    statFails: null as string | null,
+    fstatFails: false,
+    open: new Set<number>(),
+    statSync: ((p: string) => {
+      if (f.statFails) throw Object.assign(new Error(`${f.statFails}: injected`), { code: f.statFails });
+      return statSync(p);
+    }) as FollowFs['statSync'],
+    openSync: ((p: string, flags: string) => {
+      const fd = openSync(p, flags);
+      f.open.add(fd);
+      return fd;
+    }) as FollowFs['openSync'],
+    fstatSync: ((fd: number) => {
+      if (f.fstatFails) throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
+      return fstatSync(fd);
+    }) as FollowFs['fstatSync'],
+    readSync,
+    closeSync: (fd: number) => {
+      f.open.delete(fd);
+      closeSync(fd);
+    },
+  };
+  return f;
+}
+
+for (const code of ['EACCES', 'EIO', 'EMFILE']) {
+  test(`${code} on stat is not "gone": nothing skipped, a partial line never judged, reading resumes`, async (t) => {
+    const dir = await tempDir();
+    const path = join(dir, 'telemetry.csv');
+    writeFileSync(path, `${HEADER}1700000000000,1,2,1\n`);
+    const fs = faultyFs();
+    const events = new Collector();
+    const tail = new TailFile(path, events, { maxLineBytes: 4096, fs });
+    tail.poll();
+    fs.statFails = code;
+    appendFileSync(path, '1700000000001,1,2,2\n1700000000002,1,');
+    for (let i = 0; i < 5; i++) tail.poll();
+    t.deepEqual(events.seqs, [1, 2], 'complete rows are read through the open file');
+    t.is(events.rejected, 0, 'the partial line was not judged');
+    t.is(events.notices.filter((n) => n.startsWith('cannot look at the CSV files')).length, 1, 'logged once');
+    appendFileSync(path, '2,3\n');
+    fs.statFails = null;
+    tail.poll();
+    t.deepEqual(events.seqs, [1, 2, 3]);
+    tail.close();
+    t.is(fs.open.size, 0);
+  });
+}
+
+test('a failing fstat right after open leaks no descriptor', async (t) => {
+  const dir = await tempDir();
+  const path = join(dir, 'telemetry.csv');
+  writeFileSync(path, `${HEADER}1700000000000,1,2,1\n`);
+  const fs = faultyFs();
+  fs.fstatFails = true;
+  const events = new Collector();
+  const tail = new TailFile(path, events, { maxLineBytes: 4096, fs });
+  for (let i = 0; i < 10; i++) tail.poll();
+  t.is(fs.open.size, 0);
+  fs.fstatFails = false;
+  tail.poll();
+  t.deepEqual(events.seqs, [1]);
+  tail.close();
+  t.is(fs.open.size, 0);
 });
