@@ -3,7 +3,7 @@
 import { basename } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../common/config.js';
-import { RulesInvalidError, TelemetryError, UsageError } from '../common/errors.js';
+import { EXIT_STATUS, RulesInvalidError, TelemetryError, UsageError } from '../common/errors.js';
 import { loadRules } from '../apps/analytics/rules/load-rules.js';
 import { analyze } from './analyze.js';
 import { exportRulesText, type PrometheusVersion } from './export-rules.js';
@@ -129,7 +129,7 @@ main(process.argv.slice(2)).then(
     if ((err as NodeJS.ErrnoException).code === 'EPIPE') return;
     if (err instanceof TelemetryError) {
       process.stderr.write(`telemetry: ${err.message}\n`);
-      process.exitCode = err.code === 'TELEMETRY_USAGE' || err.code === 'TELEMETRY_FILE_UNREADABLE' || err.code === 'TELEMETRY_RULES_INVALID' || err.code === 'TELEMETRY_CONFIG_INVALID' ? 2 : 1;
+      process.exitCode = EXIT_STATUS[err.code];
     } else {
       process.stderr.write(`telemetry: unexpected error: ${err instanceof Error ? err.stack : String(err)}\n`);
       process.exitCode = 1;

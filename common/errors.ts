@@ -13,9 +13,29 @@ export function formatProblem(p: Problem): string {
   return `${where}: ${p.message}`;
 }
 
+/**
+ * Every code, with the exit status the command line gives it (2: the input or usage is wrong,
+ * 1: it failed). A code missing here does not compile.
+ */
+export const EXIT_STATUS = {
+  TELEMETRY_CONFIG_INVALID: 2,
+  TELEMETRY_RULES_INVALID: 2,
+  TELEMETRY_USAGE: 2,
+  TELEMETRY_FILE_UNREADABLE: 2,
+  TELEMETRY_DATA_DIR_UNUSABLE: 1,
+  TELEMETRY_ENGINE_LOCKED: 1,
+  TELEMETRY_WORKER_FAILED: 1,
+  TELEMETRY_EMAIL_CONFIG_INVALID: 1,
+  TELEMETRY_EMAIL_SEND_FAILED: 1,
+  TELEMETRY_ALERTMANAGER_CONFIG_INVALID: 1,
+  TELEMETRY_ALERTMANAGER_SEND_FAILED: 1,
+} as const satisfies Record<string, 1 | 2>;
+
+export type ErrorCode = keyof typeof EXIT_STATUS;
+
 export class TelemetryError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: ErrorOptions) {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
     this.code = code;
     this.name = new.target.name;
@@ -25,7 +45,7 @@ export class TelemetryError extends Error {
 /** An input file with one or more located problems; the message lists them all. */
 export class ProblemsError extends TelemetryError {
   readonly problems: Problem[];
-  constructor(code: string, problems: Problem[]) {
+  constructor(code: ErrorCode, problems: Problem[]) {
     super(code, problems.map(formatProblem).join('\n'));
     this.problems = problems;
   }

@@ -1,12 +1,13 @@
-// Loads the configuration in a short-lived thread, so the long-running main thread never holds
-// cosmiconfig, ajv and their compiled schema (several MiB of RSS for the life of the app).
+// Loads the configuration in a short-lived thread, so the long-running main threads never hold
+// cosmiconfig and the compiled configuration schema (several MiB of RSS for the life of the app).
+// The engine holds no ajv at all; analytics loads ajv for rules.yaml and its saved files.
 import { parentPort } from 'node:worker_threads';
 import { loadConfig } from './config.js';
-import { TelemetryError } from './errors.js';
+import { TelemetryError, type ErrorCode } from './errors.js';
 
 export type ConfigReply =
   | { ok: true; loaded: Awaited<ReturnType<typeof loadConfig>> }
-  | { ok: false; code: string | null; message: string };
+  | { ok: false; code: ErrorCode | null; message: string };
 
 loadConfig().then(
   (loaded) => parentPort!.postMessage({ ok: true, loaded } satisfies ConfigReply),

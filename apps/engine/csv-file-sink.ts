@@ -90,6 +90,8 @@ export class CsvFileSink {
   /** Appends whole lines; on a failed write the partial bytes are cut off again and it throws. */
   append(lines: Uint8Array): void {
     if (this.size > HEADER_LINE.length && this.size + lines.length > this.opts.maxBytes) this.rotate();
+    // a header that failed to go out with a new file (a full disk mid-rotation) goes first now
+    if (this.size === 0) this.writeAll(HEADER_LINE);
     this.writeAll(lines);
   }
 

@@ -59,7 +59,7 @@ function startWorker(name: WorkerName, startSeq: number): Promise<number> {
   });
 }
 
-function counts(): Record<string, number> {
+function counts(): { [K in 'produced' | 'written' | 'bytes' | 'dropped' | 'depth' | 'skippedTicks' | 'blockedMs' | 'rotations' | 'writeErrors' | 'orphanedRows' | 'lastSeq']: number } {
   return {
     produced: stats[Stat.produced]!,
     written: stats[Stat.written]!,

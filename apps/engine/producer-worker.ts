@@ -29,8 +29,8 @@ function produceOne(): boolean {
   if (result === Push.Closed) return false;
   if (seq % MARK_EVERY === 0) mark.write(seq);
   seq++;
-  stats[Stat.produced]++;
-  if (result === Push.Full) stats[Stat.dropped]++;
+  stats[Stat.produced]! += 1;
+  if (result === Push.Full) stats[Stat.dropped]! += 1;
   stats[Stat.blockedMs] = ring.blockedMs;
   return limit === 0 || stats[Stat.produced]! < limit;
 }

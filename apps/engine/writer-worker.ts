@@ -27,7 +27,7 @@ function retry<T>(what: string, step: () => T): T {
       if (failedAt) post({ type: 'log', level: 'info', message: `${what} works again`, fields: { path: sink.path, afterMs: Date.now() - failedAt } });
       return result;
     } catch (err) {
-      stats[Stat.writeErrors]++;
+      stats[Stat.writeErrors]! += 1;
       if (!failedAt) {
         failedAt = Date.now();
         post({ type: 'log', level: 'error', message: `${what} failed, retrying with backoff; samples wait in the queue`, fields: { path: sink.path, error: describeCause(err) } });

@@ -1,5 +1,10 @@
 import test from 'ava';
+import { stringify } from 'csv-stringify/sync';
 import { encodeRow, formatRow, HEADER_LINE, MAX_ROW_BYTES, stringifyRow } from '../../common/csv-format.js';
+
+// An independent reference: ICU's decimal formatting (not toFixed) and csv-stringify's own output.
+const twoDecimals = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false });
+const reference = (ts: number, cpu: number, ram: number, seq: number): string => stringify([[ts, twoDecimals.format(cpu), twoDecimals.format(ram), seq]], { record_delimiter: 'unix' });
 
 test('header is written by csv-stringify exactly as the contract says', (t) => {
   t.is(HEADER_LINE, 'timestamp,cpu,ram,seq\n');
@@ -15,7 +20,8 @@ test('formatRow and encodeRow are byte-identical to csv-stringify on random reco
     const cpu = i < edge.length ? edge[i]! : Math.round(rand() * 10000) / 100;
     const ram = Math.round(rand() * 10000) / 100;
     const seq = Math.floor(rand() * 2 ** 40);
-    const expected = stringifyRow(ts, cpu, ram, seq);
+    const expected = reference(ts, cpu, ram, seq);
+    if (stringifyRow(ts, cpu, ram, seq) !== expected) t.fail(`stringifyRow differs for ${expected}`);
     t.is(formatRow(ts, cpu, ram, seq), expected);
     const end = encodeRow(buf, 3, ts, cpu, ram, seq);
     if (buf.toString('latin1', 3, end) !== expected) t.fail(`encodeRow differs for ${expected}`);

@@ -78,10 +78,22 @@ test('loads with no console error, no CSP violation and no request leaving 127.0
   t.regex((await page.getAttribute('#cpu-chart', 'aria-label')) ?? '', /^CPU usage chart\. CPU, last 5 min: now 49\.00 % at .*, highest 49\.00 %$/);
   t.is(await page.getAttribute('#cpu-chart', 'role'), 'img');
   t.is(await page.getAttribute('#rules', 'aria-live'), 'polite');
-  t.regex((await page.textContent('#freshness')) ?? '', /^last sample \d+ s ago$/);
+  t.regex((await page.textContent('#freshness')) ?? '', /^last sample \d+ s ago/);
   t.is(await page.textContent('[data-count="samples"]'), '30');
   await page.close();
   t.deepEqual(seen, { errors: [], foreign: [] });
+});
+
+test('"last sample N s ago" turns visibly stale after 10 s without data, and fresh again with a new row', async (t) => {
+  const d = await withApp(t);
+  d.append(rows(3, () => [30, 40], Date.now() - 60_000));
+  const { page } = await open(d.url);
+  await page.waitForFunction(() => document.querySelector('#freshness')?.classList.contains('stale') === true);
+  t.regex((await page.textContent('#freshness')) ?? '', /^last sample (6\d|7\d) s ago — stale: no new data$/);
+  d.append([[Date.now(), 30, 40]]);
+  await page.waitForFunction(() => document.querySelector('#freshness')?.classList.contains('stale') === false);
+  t.regex((await page.textContent('#freshness')) ?? '', /^last sample [0-2] s ago$/);
+  await page.close();
 });
 
 test('a spike row appended to the CSV shows its rule firing in the page within 1 s (measured in the page)', async (t) => {

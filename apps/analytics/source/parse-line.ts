@@ -49,6 +49,8 @@ export class LineParser {
   ram = 0;
   /** NaN when the file has no seq column. */
   seq = NaN;
+  /** Lines that went through csv-parse rather than the fast path (counted off the hot path). */
+  slowLines = 0;
   private readonly values = new Float64Array(MAX_FIELDS);
   private readonly fast: boolean;
 
@@ -117,6 +119,7 @@ export class LineParser {
   }
 
   private parseSlow(line: string): Line {
+    this.slowLines++;
     if (line.trim() === '') return Line.Blank;
     let fields: string[];
     try {

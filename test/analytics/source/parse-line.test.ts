@@ -121,11 +121,16 @@ test('fast path and csv-parse give the same result on random valid and invalid l
   fast.parse(header, 0, header.length);
   slow.parse(header, 0, header.length);
   let samples = 0;
+  let plain = 0;
+  let blank = 0;
   for (let i = 0; i < 50_000; i++) {
     const n = 1 + rand(6);
     const fields = Array.from({ length: n }, () => (rand(3) === 0 ? pieces[rand(pieces.length)]! : String(rand(2) ? rand(101) : (rand(10001) / 100).toFixed(rand(3)))));
     if (rand(2)) fields[0] = String(1_600_000_000_000 + rand(1e9));
     const line = Buffer.from(fields.join(',') + (rand(10) === 0 ? '\r' : ''));
+    // digits[.digits] fields of at most 15 digits: the lines the fast path must take itself
+    if (fields.every((f) => /^\d+(\.\d+)?$/.test(f) && f.replace('.', '').length <= 15)) plain++;
+    if (fields.join(',') === '') blank++; // an empty line is judged before either path
     const a = fast.parse(line, 0, line.length);
     const b = slow.parse(line, 0, line.length);
     if (a !== b) return t.fail(`result differs for ${JSON.stringify(line.toString())}: fast ${a}, csv-parse ${b}`);
@@ -135,4 +140,7 @@ test('fast path and csv-parse give the same result on random valid and invalid l
     }
   }
   t.true(samples > 1000, `enough valid lines (${samples})`);
+  t.true(plain > 10_000, `enough plain lines (${plain})`);
+  t.is(fast.slowLines, 1 + 50_000 - plain - blank, 'the fast path took every plain line; only the others went to csv-parse');
+  t.is(slow.slowLines, 1 + 50_000 - blank);
 });
