@@ -1,6 +1,7 @@
 // `telemetry analyze FILE… [--rules PATH] [--json]`: one pass, exactly as the live app reads.
-// Transitions can number in the hundreds of thousands: the human output streams them as they
-// happen (summary last); --json keeps them in flat typed arrays until the object is printed.
+// Transitions can number in the millions: both outputs stream them as they happen, so memory
+// stays bounded (--json writes "alerts" first and the summary keys after it; JSON has no key order).
+// `-` reads standard input; pipes and FIFOs (`<(zcat old.csv.gz)`) read like files.
 import { statSync, writeSync } from 'node:fs';
 import { FileUnreadableError } from '../common/errors.js';
 import { sleepSync } from '../common/sleep-sync.js';
@@ -46,80 +47,39 @@ function createWriter(fd: number): { write(s: string): void; flush(): void } {
   };
 }
 
-/** Transitions as columns: rule index, state (0 firing, 1 resolved), timestamp, value. */
-class AlertColumns {
-  readonly rules: string[] = [];
-  private readonly ruleIndex = new Map<string, number>();
-  length = 0;
-  rule = new Uint16Array(1024);
-  resolved = new Uint8Array(1024);
-  timestamp = new Float64Array(1024);
-  value = new Float64Array(1024);
-
-  add(t: Transition): void {
-    if (this.length === this.timestamp.length) this.grow();
-    let r = this.ruleIndex.get(t.rule);
-    if (r === undefined) this.ruleIndex.set(t.rule, (r = this.rules.push(t.rule) - 1));
-    const i = this.length++;
-    this.rule[i] = r;
-    this.resolved[i] = t.kind === 'resolved' ? 1 : 0;
-    this.timestamp[i] = t.timestamp;
-    this.value[i] = t.value;
-  }
-
-  private grow(): void {
-    const size = this.timestamp.length * 2;
-    const grown = <T extends Uint16Array | Uint8Array | Float64Array>(a: T, make: new (n: number) => T): T => {
-      const b = new make(size);
-      b.set(a);
-      return b;
-    };
-    this.rule = grown(this.rule, Uint16Array);
-    this.resolved = grown(this.resolved, Uint8Array);
-    this.timestamp = grown(this.timestamp, Float64Array);
-    this.value = grown(this.value, Float64Array);
-  }
-}
-
 export function analyze(opts: AnalyzeOptions, fd = 1): void {
   const out = createWriter(fd);
   const rules = opts.rules ? loadRules(opts.rules).filter((r) => r.kind === 'threshold') : [];
-  const columns = new AlertColumns();
+  let alerts = 0;
   const onTransition = (t: Transition): void => {
     if (t.kind === 'repeat') return;
-    if (opts.json) columns.add(t);
+    if (opts.json) out.write(`${alerts++ ? ',' : ''}{"rule":${JSON.stringify(t.rule)},"state":"${t.kind}","timestamp":${t.timestamp},"value":${t.value}}`);
     else out.write(`${new Date(t.timestamp).toISOString()}  ${formatAlert(t)}\n`);
   };
   const { ingest } = createAnalysis(rules, null, 0, onTransition);
   ingest.setClock(Date.now());
   const sizes = opts.files.map((f) => {
+    if (f === '-') return 0;
     try {
-      return statSync(f).size;
+      const st = statSync(f);
+      return st.isFile() ? st.size : 0;
     } catch (err) {
       throw new FileUnreadableError(f, err);
     }
   });
   const progress = createProgress(sizes.reduce((a, b) => a + b, 0));
-  const chunk = Buffer.allocUnsafe(1 << 20);
+  // a chunk holds at least two of the longest lines, so a line never needs more than one carry
+  const chunk = Buffer.allocUnsafe(Math.max(1 << 20, 2 * opts.maxLineBytes));
   let done = 0;
+  if (opts.json) out.write('{"alerts":[');
   opts.files.forEach((file, i) => {
-    readFileOnce(file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(done + bytes)));
+    readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(done + bytes)));
     done += sizes[i]!;
   });
   progress?.(-1);
   const report = ingest.stats.report();
-  if (opts.json) {
-    const { alerts: _none, ...head } = { ...report, alerts: null };
-    out.write(JSON.stringify(head).slice(0, -1) + ',"alerts":[');
-    const names = columns.rules.map((r) => JSON.stringify(r));
-    for (let i = 0; i < columns.length; i++) {
-      const state = columns.resolved[i] ? 'resolved' : 'firing';
-      out.write(`${i ? ',' : ''}{"rule":${names[columns.rule[i]!]},"state":"${state}","timestamp":${columns.timestamp[i]},"value":${columns.value[i]}}`);
-    }
-    out.write(']}\n');
-  } else {
-    out.write(formatReport(report, opts.rules !== undefined) + '\n');
-  }
+  if (opts.json) out.write(`],${JSON.stringify(report).slice(1)}\n`);
+  else out.write(formatReport(report, opts.rules !== undefined) + '\n');
   out.flush();
 }
 

@@ -16,8 +16,12 @@ function problemsOf(check: () => void): Problem[] {
   }
 }
 
-/** A file with a top-level `rules:` is a rules file; anything else is checked as configuration. */
+/**
+ * A file with a top-level `rules:`, or named like one (rules.yaml, my-rules.yml), is checked by the
+ * very validator the app uses at start; anything else as configuration.
+ */
 function validateFile(file: string): Problem[] {
+  if (/rules[^/]*\.ya?ml$/i.test(basename(file))) return problemsOf(() => loadRules(file));
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

@@ -1,6 +1,6 @@
 // Seeded demo data: a mean-reverting random walk per metric, with spikes above 80 % every
 // 20–50 samples (CPU) so a demo shows alerts within a minute at 1 Hz.
-import { roundPercent, type Reading } from './sources.js';
+import { roundPercent, type Reading } from './reading.js';
 
 /** mulberry32: small, fast, and the same sequence for the same seed everywhere. */
 function createRandom(seed: number): () => number {

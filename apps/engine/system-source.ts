@@ -1,7 +1,7 @@
 // This host's CPU % (from os.cpus() time deltas) and RAM % (MemAvailable / MemTotal).
 import { readFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
-import { roundPercent, type Reading } from './sources.js';
+import { roundPercent, type Reading } from './reading.js';
 
 function cpuTimes(): { busy: number; total: number } {
   let busy = 0;

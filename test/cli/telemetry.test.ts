@@ -2,7 +2,8 @@ import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/config.js';
-import { runNode, tempDir } from '../helpers.js';
+import { spawn } from 'node:child_process';
+import { distRoot, runNode, tempDir } from '../helpers.js';
 
 const CLI = 'cli/telemetry.js';
 const run = async (args: string[], cwd: string): Promise<{ code: number | null; out: string }> => {
@@ -96,4 +97,50 @@ test('--help for the command and each subcommand exits 0', async (t) => {
     t.is(r.code, 0, args.join(' '));
     t.regex(r.out, /^Usage: telemetry/);
   }
+});
+
+test('analyze reads standard input (-), pipes and FIFOs exactly like the file; --rules=PATH and -- work', async (t) => {
+  const dir = await tempDir();
+  let text = 'timestamp,cpu,ram,seq\n';
+  for (let i = 1; i <= 30_000; i++) text += `${1_700_000_000_000 + i * 1000},${i % 97 === 0 ? 95 : 40}.${i % 100},50.00,${i}\n`;
+  writeFileSync(join(dir, 'h.csv'), text + '1700000000000,1,2'); // an unterminated last line
+  writeFileSync(join(dir, 'rules.yaml'), 'rules: [{ name: hot, metric: cpu, above: 80 }]\n');
+  const reference = await run(['analyze', 'h.csv', '--json', '--rules', 'rules.yaml'], dir);
+  t.is(reference.code, 0, reference.out);
+  const parsed = JSON.parse(reference.out) as { samples: number; alerts: unknown[] };
+  t.is(parsed.samples, 30_000);
+  t.true(parsed.alerts.length > 500);
+  const sh = (cmd: string): Promise<{ code: number | null; out: string }> =>
+    new Promise((resolve) => {
+      const child = spawn('sh', ['-c', cmd], { cwd: dir });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('exit', (code) => resolve({ code, out }));
+    });
+  const cli = `"${process.execPath}" "${join(distRoot, CLI)}"`;
+  for (const cmd of [`cat h.csv | ${cli} analyze --json --rules=rules.yaml -`, `mkfifo f.csv && (cat h.csv > f.csv &) && ${cli} analyze --rules=rules.yaml --json -- f.csv`]) {
+    const piped = await sh(cmd);
+    t.is(piped.code, 0, piped.out);
+    t.deepEqual(JSON.parse(piped.out), JSON.parse(reference.out), cmd);
+  }
+  const dashed = await run(['analyze', '--json', '--', '--odd-name.csv'], dir);
+  t.is(dashed.code, 2);
+  t.regex(dashed.out, /--odd-name\.csv: cannot read: ENOENT/);
+});
+
+test('validate refuses what the app refuses: an empty or comment-only rules file', async (t) => {
+  const dir = await tempDir();
+  writeFileSync(join(dir, 'rules.yaml'), '# nothing here yet\n');
+  const { code, out } = await run(['validate', 'rules.yaml'], dir);
+  t.is(code, 1);
+  t.is(out.trim(), 'rules.yaml:1:1: the file is empty: it needs a top-level `rules:` list');
+});
+
+test('a rules file over 1 MiB is refused with a clear message, quickly', async (t) => {
+  const dir = await tempDir();
+  writeFileSync(join(dir, 'rules.yaml'), `rules: []\n${'# padding padding padding padding padding padding padding padding\n'.repeat(50_000)}`);
+  const { code, out } = await run(['validate', 'rules.yaml'], dir);
+  t.is(code, 1);
+  t.regex(out, /rules\.yaml: the file is 3\d{6} bytes; rules files are limited to 1048576 bytes/);
 });

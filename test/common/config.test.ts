@@ -1,7 +1,7 @@
 import test from 'ava';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../../common/config.js';
+import { checkConfig, loadConfig } from '../../common/config.js';
 import { ConfigInvalidError } from '../../common/errors.js';
 import { tempDir } from '../helpers.js';
 
@@ -65,4 +65,11 @@ test('YAML syntax errors and duplicate keys are located too', async (t) => {
   t.regex(syntax!.message, new RegExp(`^${file}:\\d+:\\d+: `));
   const missing = await t.throwsAsync(loadConfig(dir, { TELEMETRY_CONFIG: 'nope.yaml' }), { instanceOf: ConfigInvalidError });
   t.regex(missing!.message, /nope\.yaml: cannot (read|load)/);
+});
+
+test('timer periods above 2^31 − 1 ms (Node timers overflow and fire at once) are refused', (t) => {
+  const err = t.throws(() => checkConfig({ analytics: { summaryEveryMs: 3_000_000_000 }, engine: { statsEveryMs: 2 ** 31 } }, 'c.yaml'));
+  t.regex(err!.message, /analytics\.summaryEveryMs: must be <= 2147483647/);
+  t.regex(err!.message, /engine\.statsEveryMs: must be <= 2147483647/);
+  t.notThrows(() => checkConfig({ analytics: { summaryEveryMs: 2147483647 } }, 'c.yaml'));
 });

@@ -115,7 +115,9 @@ const probe = diskTrap(probeDir);
 probe?.release();
 rmSync(probeDir, { recursive: true, force: true });
 // A disk test that cannot run here fails rather than skipping: CI must never pass without it.
-const withDiskTrap = probe ? test : (title: string, _run: (t: ExecutionContext) => Promise<void>): void => test(title, (t) => t.fail('no way to make a directory refuse writes here: run as root with mount rights (tmpfs) or as a non-root user'));
+const withDiskTrap: (title: string, run: (t: ExecutionContext) => Promise<void>) => void = probe
+  ? (title, run) => test(title, run)
+  : (title) => test(title, (t) => t.fail('no way to make a directory refuse writes here: run as root with mount rights (tmpfs) or as a non-root user'));
 
 /** An engine (queue of 64, block policy) whose data directory has just started refusing writes. */
 async function engineOnRefusingDisk(t: ExecutionContext): Promise<{ data: string; trap: DiskTrap; engine: Running }> {

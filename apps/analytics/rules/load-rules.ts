@@ -1,6 +1,6 @@
 // rules.yaml → validated rules. Every problem is collected (schema and meaning) and reported at
 // once as `file:line:col: message` naming the rule.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { readSchema, type Severity } from '../../../common/config.js';
 import { describeCause, RulesInvalidError, type Problem } from '../../../common/errors.js';
@@ -33,12 +33,18 @@ interface RawRules {
 
 let validateRules: ReturnType<Ajv['compile']> | undefined;
 
+/** Rules files larger than this are refused: a 50 MB file once took analytics to 2.3 GB. */
+export const MAX_RULES_BYTES = 1 << 20;
+
 /** Reads and validates a rules file; throws RulesInvalidError listing every problem. */
 export function loadRules(file: string): Rule[] {
   let text: string;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_RULES_BYTES) throw new RulesInvalidError([{ file, message: `the file is ${size} bytes; rules files are limited to ${MAX_RULES_BYTES} bytes` }]);
     text = readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof RulesInvalidError) throw err;
     throw new RulesInvalidError([{ file, message: `cannot read: ${describeCause(err)}` }]);
   }
   return parseRules(file, text);
@@ -47,6 +53,7 @@ export function loadRules(file: string): Rule[] {
 export function parseRules(file: string, text: string): Rule[] {
   const src = parseYamlSource(file, text);
   if (src.problems.length > 0) throw new RulesInvalidError(src.problems);
+  if (src.value === null || src.value === undefined) throw new RulesInvalidError([{ file, line: 1, col: 1, message: 'the file is empty: it needs a top-level `rules:` list' }]);
   validateRules ??= new Ajv({ allErrors: true }).compile(readSchema('rules.schema.json'));
   const raw = src.value as RawRules;
   const problems: Problem[] = validateRules(raw) ? [] : ajvProblems(validateRules.errors ?? [], src, file, [], (path) => labelOf(raw, path));

@@ -1,41 +1,50 @@
 // One pass over a complete file (for `analyze`): the same line reader as the live follower, and a
-// final unterminated line judged like any other.
+// final unterminated line judged like any other. Reads sequentially (no positions), so a pipe, a
+// FIFO or standard input (fd 0) reads like a file.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { FileUnreadableError } from '../../../common/errors.js';
+import { sleepSync } from '../../../common/sleep-sync.js';
 import { LineReader } from './read-lines.js';
 import type { FollowEvents } from './tail-file.js';
 
-export function readFileOnce(path: string, events: FollowEvents, maxLineBytes: number, chunk: Buffer, progress?: (bytes: number) => void): void {
+/** `source` is a path, or an open descriptor (0: standard input) that is read but not closed. */
+export function readFileOnce(source: string | number, events: FollowEvents, maxLineBytes: number, chunk: Buffer, progress?: (bytes: number) => void): void {
+  const name = typeof source === 'number' ? '(standard input)' : source;
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = typeof source === 'number' ? source : openSync(source, 'r');
   } catch (err) {
-    throw new FileUnreadableError(path, err);
+    throw new FileUnreadableError(name, err);
   }
-  const read = (pos: number): number => {
-    try {
-      return readSync(fd, chunk, 0, chunk.length, pos);
-    } catch (err) {
-      throw new FileUnreadableError(path, err);
+  const read = (at: number): number => {
+    for (;;) {
+      try {
+        return readSync(fd, chunk, at, chunk.length - at, null);
+      } catch (err) {
+        // a non-blocking pipe with nothing yet: wait for the writer
+        if ((err as NodeJS.ErrnoException).code === 'EAGAIN') sleepSync(1);
+        else throw new FileUnreadableError(name, err);
+      }
     }
   };
   try {
     const reader = new LineReader(maxLineBytes, events);
     events.fileStarted();
+    // the bytes after the last complete line are carried to the front of the next chunk
+    let carry = 0;
     let pos = 0;
     for (;;) {
-      const n = read(pos);
+      const n = read(carry);
       if (n === 0) break;
-      const used = reader.feed(chunk.subarray(0, n));
-      pos += used;
+      const total = carry + n;
+      const used = reader.feed(chunk.subarray(0, total));
+      chunk.copy(chunk, 0, used, total);
+      carry = total - used;
+      pos += n;
       progress?.(pos);
-      if (n < chunk.length && used < n) {
-        reader.finish(chunk.subarray(used, n));
-        break;
-      }
     }
-    reader.finish(Buffer.alloc(0));
+    reader.finish(chunk.subarray(0, carry));
   } finally {
-    closeSync(fd);
+    if (typeof source !== 'number') closeSync(fd);
   }
 }

@@ -49,6 +49,8 @@ test('a YAML alias bomb is refused quickly', (t) => {
 });
 
 test('an empty or non-mapping file is a clear error', (t) => {
-  t.regex(t.throws(() => parseRules('r.yaml', ''))!.message, /^r\.yaml:.*must be object/);
+  t.is(t.throws(() => parseRules('r.yaml', ''))!.message, 'r.yaml:1:1: the file is empty: it needs a top-level `rules:` list');
+  t.is(t.throws(() => parseRules('r.yaml', '# only a comment\n'))!.message, 'r.yaml:1:1: the file is empty: it needs a top-level `rules:` list');
+  t.regex(t.throws(() => parseRules('r.yaml', '[1, 2]'))!.message, /^r\.yaml:.*must be object/);
   t.regex(t.throws(() => parseRules('r.yaml', 'rules: 5'))!.message, /^r\.yaml:1:8: rules: must be array/);
 });
