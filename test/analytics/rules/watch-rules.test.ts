@@ -1,0 +1,31 @@
+import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RulesChange } from '../../../apps/analytics/rules/alerting.js';
+import type { Rule } from '../../../apps/analytics/rules/rule.js';
+import { watchRules } from '../../../apps/analytics/rules/watch-rules.js';
+import { tempDir, waitFor } from '../../helpers.js';
+
+test('a burst of saves is debounced into one reload with the final text; an invalid save keeps the rules', async (t) => {
+  const dir = await tempDir();
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, 'rules: []\n');
+  const applied: string[][] = [];
+  const apply = (rules: Rule[]): RulesChange => {
+    applied.push(rules.map((r) => r.name));
+    return { added: rules.map((r) => r.name), changed: [], removed: [] };
+  };
+  const stop = watchRules(file, apply, 150);
+  t.teardown(stop);
+  // an editor saving in pieces: five writes within the debounce window
+  for (let i = 1; i <= 5; i++) writeFileSync(file, `rules:\n${Array.from({ length: i }, (_, k) => `  - { name: r${k}, metric: cpu, above: 80 }`).join('\n')}\n`);
+  await waitFor('the reload', () => applied.length >= 1);
+  const settled = applied.length;
+  writeFileSync(file, 'rules:\n  - { name: bad, metric: cpu, above: lots }\n');
+  writeFileSync(join(dir, 'marker.txt'), 'x'); // unrelated files are ignored
+  writeFileSync(file, 'rules:\n  - { name: ok, metric: cpu, above: 80 }\n');
+  await waitFor('the last reload', () => applied.at(-1)?.[0] === 'ok');
+  t.is(settled, 1, 'five saves, one reload');
+  t.deepEqual(applied[0], ['r0', 'r1', 'r2', 'r3', 'r4'], 'with the final text');
+  t.false(applied.some((names) => names.includes('bad')), 'the invalid text was never applied');
+});
