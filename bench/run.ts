@@ -1,7 +1,7 @@
 // `npm run bench`: every figure beside its reference, measured in the same run, as one table.
 //   BENCH_ROWS (default 10M) rows for the burst and analyze runs; BENCH_IDLE_SECONDS (default 60).
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../common/config.js';
@@ -85,7 +85,8 @@ async function benchLatency(): Promise<void> {
   say('live detection latency: 200 threshold-crossing rows appended one by one');
   const dir = join(tmp, 'latency');
   const cfg = config(dir, `data: { dir: ${dir}/data }\nanalytics: { rules: ${dir}/rules.yaml, summaryEveryMs: 600000 }\n`);
-  writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, channels: [console] }\n');
+  // flap: off: every one of the 200 crossings must print its own line
+  writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, channels: [console], flap: off }\n');
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
@@ -103,7 +104,7 @@ async function benchLatency(): Promise<void> {
       };
     });
     const start = performance.now();
-    appendFileSync(csv, formatRow(1_760_000_000_000 + i * 1000, i % 2 === 0 ? 95 : 10, 50, i + 1));
+    appendFileSync(csv, formatRow(Date.now(), i % 2 === 0 ? 95 : 10, 50, i + 1));
     await alerted;
     latencies.push(performance.now() - start);
   }
@@ -112,23 +113,67 @@ async function benchLatency(): Promise<void> {
   row('live detection latency (append -> ALERT line)', `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`, '', '', 'p99 < 50 ms');
 }
 
+async function benchStorm(): Promise<void> {
+  const stormRows = 2_000_000;
+  say(`alert storm: ${stormRows} rows of demo data in a burst, the shipped rules, email to a server that is not there`);
+  const dir = join(tmp, 'storm');
+  const cfg = config(dir, `data: { dir: ${dir}/data }\nengine: { intervalMs: 0, limit: ${stormRows}, metrics: { listen: "" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "" } }\nemail: { timeoutMs: 500 }\n`);
+  const env = { TELEMETRY_CONFIG: cfg, TELEMETRY_SMTP_URL: 'smtp://127.0.0.1:9', TELEMETRY_EMAIL_TO: 'ops@example.com' };
+  const analytics = startNode([join(dist, 'apps/analytics/main.js')], dir, env);
+  await waitFor('analytics to start', () => analytics.output().includes('analytics started'));
+  const counted = (): number => {
+    try {
+      return (JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as { stats: { cpu: { count: number } } }).stats.cpu.count;
+    } catch {
+      return -1;
+    }
+  };
+  const engine = startNode([join(dist, 'apps/engine/main.js')], dir, env);
+  await new Promise((r) => engine.child.once('exit', r));
+  const engineDone = performance.now();
+  await waitFor('every row counted', () => counted() === stormRows);
+  const catchUp = (performance.now() - engineDone) / 1000;
+  await stopApp(analytics);
+  const log = analytics.output();
+  const alerts = log.split('\n').filter((l) => l.includes(' ALERT ')).length;
+  const outbox = readFileSync(join(dir, 'data', 'outbox.jsonl')).length;
+  row(`alert storm (${stormRows / 1e6}M rows, shipped rules)`, `caught up ${catchUp.toFixed(2)} s after the engine; ${alerts} ALERT lines; log ${(log.length / 1024).toFixed(0)} KiB; outbox ${(outbox / 1024).toFixed(0)} KiB`, '', '', '<= 3 s, <= 200 lines, < 1 MiB each');
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** collectd 5 (Debian collectd-core) doing the same job: cpu and memory every second, CSV, a threshold. */
+function startCollectd(dir: string): ChildProcess | null {
+  const bin = '/usr/sbin/collectd';
+  if (!existsSync(bin)) return null;
+  mkdirSync(dir, { recursive: true });
+  const conf = join(dir, 'collectd.conf');
+  writeFileSync(conf, `Interval 1\nBaseDir "${dir}"\nPIDFile "${dir}/collectd.pid"\nPluginDir "/usr/lib/collectd"\nTypesDB "/usr/share/collectd/types.db"\nLoadPlugin cpu\nLoadPlugin memory\nLoadPlugin csv\nLoadPlugin threshold\n<Plugin csv>\n  DataDir "${dir}/csv"\n</Plugin>\n<Plugin threshold>\n  <Plugin "cpu">\n    <Type "cpu">\n      Instance "user"\n      WarningMax 80\n    </Type>\n  </Plugin>\n</Plugin>\n`);
+  return spawn(bin, ['-f', '-C', conf], { stdio: 'ignore' });
+}
+
 async function benchIdle(): Promise<void> {
   say(`idle at 1 Hz for ${IDLE_SECONDS} s: engine, analytics and a bare node process side by side`);
   const dir = join(tmp, 'idle');
-  const cfg = config(dir, `data: { dir: ${dir}/data }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')} }\n`);
+  // this host sampled for real, HTTP (metrics, dashboard) on, on ports of their own
+  const cfg = config(dir, `data: { dir: ${dir}/data }\nengine: { source: system, metrics: { listen: "127.0.0.1:0" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "127.0.0.1:0" } }\n`);
   const env = { TELEMETRY_CONFIG: cfg };
   const engine = startNode([join(dist, 'apps/engine/main.js')], dir, env);
   const analytics = startNode([join(dist, 'apps/analytics/main.js')], dir, env);
   const bare = startNode(['-e', 'setInterval(()=>{},1000)'], dir);
+  const collectd = startCollectd(join(dir, 'collectd'));
   await waitFor('both apps to start', () => engine.output().includes('engine started') && analytics.output().includes('analytics started'));
-  const before = [engine, analytics, bare].map((a) => procStats(a.child.pid!));
+  const pids = [engine.child.pid!, analytics.child.pid!, bare.child.pid!, ...(collectd ? [collectd.pid!] : [])];
+  const before = pids.map(procStats);
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
-  const after = [engine, analytics, bare].map((a) => procStats(a.child.pid!));
+  const after = pids.map(procStats);
   await Promise.all([engine, analytics, bare].map(stopApp));
+  collectd?.kill('SIGTERM');
   const cpu = (i: number): number => after[i]!.cpu - before[i]!.cpu;
   const bareCpu = `${cpu(2).toFixed(2)} s CPU, ${MiB(after[2]!.rssKiB)} RSS (bare node)`;
-  row(`engine idle at 1 Hz over ${IDLE_SECONDS} s`, `${cpu(0).toFixed(2)} s CPU, ${MiB(after[0]!.rssKiB)} RSS (peak ${MiB(after[0]!.hwmKiB)})`, bareCpu, '', 'CPU ~ bare, RSS < 70 MiB');
-  row(`analytics idle at 1 Hz over ${IDLE_SECONDS} s`, `${cpu(1).toFixed(2)} s CPU, ${MiB(after[1]!.rssKiB)} RSS (peak ${MiB(after[1]!.hwmKiB)})`, bareCpu, '', 'CPU ~ bare');
+  const collectdCpu = collectd ? `${cpu(3).toFixed(2)} s CPU, ${MiB(after[3]!.rssKiB)} RSS (collectd)` : 'collectd not installed';
+  row(`engine idle at 1 Hz over ${IDLE_SECONDS} s (HTTP on)`, `${cpu(0).toFixed(2)} s CPU, ${MiB(after[0]!.rssKiB)} RSS (peak ${MiB(after[0]!.hwmKiB)})`, bareCpu, '', 'RSS <= 55 MiB');
+  row(`analytics idle at 1 Hz over ${IDLE_SECONDS} s (HTTP on)`, `${cpu(1).toFixed(2)} s CPU, ${MiB(after[1]!.rssKiB)} RSS (peak ${MiB(after[1]!.hwmKiB)})`, bareCpu, '', 'RSS <= 55 MiB');
+  row('  both apps vs collectd, same job', `${(cpu(0) + cpu(1)).toFixed(2)} s CPU`, collectdCpu, collectd ? `${((cpu(0) + cpu(1)) / Math.max(cpu(3), 0.01)).toFixed(1)}x` : '', '<= 2x');
 }
 
 async function followerCpuPerRow(existingRows: number): Promise<number> {
@@ -183,6 +228,7 @@ try {
   benchAnalyze(csv);
   rmSync(csv);
   await benchLatency();
+  await benchStorm();
   await benchFollower();
   await benchIdle();
 } finally {

@@ -98,9 +98,12 @@ function formatReport(report: ReturnType<Stats['report']>, withRules: boolean): 
   ].join('\n');
 }
 
+/** Inputs at least this large get a progress bar (on a terminal). */
+const PROGRESS_FROM_BYTES = 64 << 20;
+
 /** A progress bar on stderr for large inputs on a terminal; call with -1 to clear it. */
 function createProgress(total: number): ((bytes: number) => void) | undefined {
-  if (!process.stderr.isTTY || total < 64 << 20) return undefined;
+  if (!process.stderr.isTTY || total < PROGRESS_FROM_BYTES) return undefined;
   let shown = -1;
   return (bytes) => {
     if (bytes < 0) return void process.stderr.write('\r\x1b[K');

@@ -1,5 +1,6 @@
 // The CSV contract (see SPEC): header `timestamp,cpu,ram,seq`, `\n` line ends, two decimals.
 import { stringify } from 'csv-stringify/sync';
+import { COMMA, DIGIT_0, DOT, NEWLINE } from './ascii.js';
 
 export const COLUMNS = ['timestamp', 'cpu', 'ram', 'seq'] as const;
 
@@ -25,7 +26,7 @@ function writeSmall(buf: Uint8Array, pos: number, value: number): number {
   for (let x = value; x >= 10; x = (x / 10) | 0) end++;
   for (let i = end - 1, x = value; i >= pos; i--) {
     const q = (x / 10) | 0;
-    buf[i] = 48 + x - q * 10;
+    buf[i] = DIGIT_0 + x - q * 10;
     x = q;
   }
   return end;
@@ -39,7 +40,7 @@ function writeUint(buf: Uint8Array, pos: number, value: number): number {
   let x = value - high * 1e9;
   for (let i = pos + 8; i >= pos; i--) {
     const q = (x / 10) | 0;
-    buf[i] = 48 + x - q * 10;
+    buf[i] = DIGIT_0 + x - q * 10;
     x = q;
   }
   return pos + 9;
@@ -49,10 +50,10 @@ function writeHundredths(buf: Uint8Array, pos: number, hundredths: number): numb
   const whole = (hundredths / 100) | 0;
   const frac = hundredths - whole * 100;
   pos = writeSmall(buf, pos, whole);
-  buf[pos] = 46;
+  buf[pos] = DOT;
   const tens = (frac / 10) | 0;
-  buf[pos + 1] = 48 + tens;
-  buf[pos + 2] = 48 + frac - tens * 10;
+  buf[pos + 1] = DIGIT_0 + tens;
+  buf[pos + 2] = DIGIT_0 + frac - tens * 10;
   return pos + 3;
 }
 
@@ -67,12 +68,12 @@ export function encodeRow(buf: Buffer, pos: number, timestamp: number, cpu: numb
     return pos + buf.write(formatRow(timestamp, cpu, ram, seq), pos, 'latin1');
   }
   pos = writeUint(buf, pos, timestamp);
-  buf[pos++] = 44;
+  buf[pos++] = COMMA;
   pos = writeHundredths(buf, pos, c);
-  buf[pos++] = 44;
+  buf[pos++] = COMMA;
   pos = writeHundredths(buf, pos, r);
-  buf[pos++] = 44;
+  buf[pos++] = COMMA;
   pos = writeUint(buf, pos, seq);
-  buf[pos] = 10;
+  buf[pos] = NEWLINE;
   return pos + 1;
 }

@@ -35,12 +35,11 @@ import { loadRules } from './rules/load-rules.js';
 import type { Transition } from './rules/alerting.js';
 import type { Rule } from './rules/rule.js';
 import { watchRules } from './rules/watch-rules.js';
-import { TailFile } from './source/tail-file.js';
+import { POLL_BUDGET, TailFile } from './source/tail-file.js';
 import { loadState, saveState, type AnalyticsState } from './state-file.js';
 
 const APP = 'telemetry-analytics';
 const ABSENT_TICK_MS = 1000;
-const POLL_BUDGET = 64 << 20;
 const { config, file } = await loadConfigOrExit(APP);
 const { analytics } = config;
 const dataDir = config.data.dir;

@@ -14,7 +14,7 @@ import { acquireEngineLock } from './engine-lock.js';
 import { engineMetrics } from './metrics.js';
 import { Ring } from './ring.js';
 import { readSeqMark } from './seq-mark.js';
-import { createStats, Stat, type WorkerData, type WorkerMessage, type WorkerName } from './worker-protocol.js';
+import { createCounters, Counter, type WorkerData, type WorkerMessage, type WorkerName } from './worker-protocol.js';
 
 const APP = 'telemetry-engine';
 // The workers allocate almost nothing per sample: small heaps keep the idle RSS low.
@@ -36,7 +36,7 @@ const lock = (() => {
 })();
 process.on('exit', () => lock.release());
 const ring = Ring.create(engine.queue.capacity);
-const statsBuffer = createStats();
+const statsBuffer = createCounters();
 const stats = new Float64Array(statsBuffer);
 const workers = new Map<WorkerName, Worker>();
 const done = new Set<WorkerName>();
@@ -61,17 +61,17 @@ function startWorker(name: WorkerName, startSeq: number): Promise<number> {
 
 function counts(): { [K in 'produced' | 'written' | 'bytes' | 'dropped' | 'depth' | 'skippedTicks' | 'blockedMs' | 'rotations' | 'writeErrors' | 'orphanedRows' | 'lastSeq']: number } {
   return {
-    produced: stats[Stat.produced]!,
-    written: stats[Stat.written]!,
-    bytes: stats[Stat.bytes]!,
-    dropped: stats[Stat.dropped]!,
+    produced: stats[Counter.produced]!,
+    written: stats[Counter.written]!,
+    bytes: stats[Counter.bytes]!,
+    dropped: stats[Counter.dropped]!,
     depth: ring.depth,
-    skippedTicks: stats[Stat.skippedTicks]!,
-    blockedMs: Math.round(stats[Stat.blockedMs]!),
-    rotations: stats[Stat.rotations]!,
-    writeErrors: stats[Stat.writeErrors]!,
-    orphanedRows: stats[Stat.orphaned]!,
-    lastSeq: stats[Stat.lastSeq]!,
+    skippedTicks: stats[Counter.skippedTicks]!,
+    blockedMs: Math.round(stats[Counter.blockedMs]!),
+    rotations: stats[Counter.rotations]!,
+    writeErrors: stats[Counter.writeErrors]!,
+    orphanedRows: stats[Counter.orphaned]!,
+    lastSeq: stats[Counter.lastSeq]!,
   };
 }
 
@@ -126,10 +126,10 @@ statsTimer = setInterval(() => {
 }, engine.statsEveryMs);
 publishMetrics({
   'rows/s': () => rate,
-  written: () => stats[Stat.written]!,
+  written: () => stats[Counter.written]!,
   'queue depth': () => ring.depth,
-  dropped: () => stats[Stat.dropped]!,
-  'skipped ticks': () => stats[Stat.skippedTicks]!,
-  'blocked ms': () => Math.round(stats[Stat.blockedMs]!),
+  dropped: () => stats[Counter.dropped]!,
+  'skipped ticks': () => stats[Counter.skippedTicks]!,
+  'blocked ms': () => Math.round(stats[Counter.blockedMs]!),
 });
 

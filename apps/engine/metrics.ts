@@ -3,21 +3,21 @@
 import type { Registry } from 'prom-client';
 import { counterFrom, createRegistry, gaugeFrom } from '../../common/metrics.js';
 import { percentToRatio } from '../../common/ratio.js';
-import { Stat } from './worker-protocol.js';
+import { Counter } from './worker-protocol.js';
 
 export function engineMetrics(stats: Float64Array, queueDepth: () => number): Registry {
   const registry = createRegistry('telemetry-engine');
-  const written = (): boolean => stats[Stat.written]! > 0;
-  gaugeFrom(registry, 'telemetry_cpu_usage_ratio', 'CPU usage of the last sample written to the CSV (0-1).', () => (written() ? percentToRatio(stats[Stat.lastCpu]!) : null));
-  gaugeFrom(registry, 'telemetry_memory_usage_ratio', 'RAM usage of the last sample written to the CSV (0-1).', () => (written() ? percentToRatio(stats[Stat.lastRam]!) : null));
-  gaugeFrom(registry, 'telemetry_last_sample_timestamp_seconds', 'When the last sample written was taken (its own timestamp, Unix seconds).', () => (written() ? Number(`${stats[Stat.lastTimestamp]!}e-3`) : null));
-  counterFrom(registry, 'telemetry_samples_produced_total', 'Samples taken by the producer since start.', () => stats[Stat.produced]!);
-  counterFrom(registry, 'telemetry_samples_written_total', 'Samples written to the CSV since start.', () => stats[Stat.written]!);
-  counterFrom(registry, 'telemetry_samples_dropped_total', 'Samples dropped because the queue was full (whenFull: drop).', () => stats[Stat.dropped]!);
-  counterFrom(registry, 'telemetry_write_errors_total', 'Failed attempts to open, write or sync the CSV.', () => stats[Stat.writeErrors]!);
-  counterFrom(registry, 'telemetry_samples_orphaned_total', 'Samples written to a telemetry.csv that had been deleted or replaced (noticed within 1 s).', () => stats[Stat.orphaned]!);
-  counterFrom(registry, 'telemetry_rotations_total', 'Rotations of telemetry.csv since start.', () => stats[Stat.rotations]!);
-  counterFrom(registry, 'telemetry_skipped_ticks_total', 'Sampling ticks skipped because the sampler was late.', () => stats[Stat.skippedTicks]!);
+  const written = (): boolean => stats[Counter.written]! > 0;
+  gaugeFrom(registry, 'telemetry_cpu_usage_ratio', 'CPU usage of the last sample written to the CSV (0-1).', () => (written() ? percentToRatio(stats[Counter.lastCpu]!) : null));
+  gaugeFrom(registry, 'telemetry_memory_usage_ratio', 'RAM usage of the last sample written to the CSV (0-1).', () => (written() ? percentToRatio(stats[Counter.lastRam]!) : null));
+  gaugeFrom(registry, 'telemetry_last_sample_timestamp_seconds', 'When the last sample written was taken (its own timestamp, Unix seconds).', () => (written() ? Number(`${stats[Counter.lastTimestamp]!}e-3`) : null));
+  counterFrom(registry, 'telemetry_samples_produced_total', 'Samples taken by the producer since start.', () => stats[Counter.produced]!);
+  counterFrom(registry, 'telemetry_samples_written_total', 'Samples written to the CSV since start.', () => stats[Counter.written]!);
+  counterFrom(registry, 'telemetry_samples_dropped_total', 'Samples dropped because the queue was full (whenFull: drop).', () => stats[Counter.dropped]!);
+  counterFrom(registry, 'telemetry_write_errors_total', 'Failed attempts to open, write or sync the CSV.', () => stats[Counter.writeErrors]!);
+  counterFrom(registry, 'telemetry_samples_orphaned_total', 'Samples written to a telemetry.csv that had been deleted or replaced (noticed within 1 s).', () => stats[Counter.orphaned]!);
+  counterFrom(registry, 'telemetry_rotations_total', 'Rotations of telemetry.csv since start.', () => stats[Counter.rotations]!);
+  counterFrom(registry, 'telemetry_skipped_ticks_total', 'Sampling ticks skipped because the sampler was late.', () => stats[Counter.skippedTicks]!);
   gaugeFrom(registry, 'telemetry_queue_depth', 'Samples waiting in the producer-to-writer queue.', queueDepth);
   return registry;
 }

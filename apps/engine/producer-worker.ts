@@ -5,7 +5,7 @@ import { Push, Ring } from './ring.js';
 import { planTick } from './schedule.js';
 import { SeqMark } from './seq-mark.js';
 import { createSource } from './sources.js';
-import { reportFailures, Stat, type MainMessage, type WorkerData, type WorkerMessage } from './worker-protocol.js';
+import { reportFailures, Counter, type MainMessage, type WorkerData, type WorkerMessage } from './worker-protocol.js';
 
 reportFailures('producer');
 const data = workerData as WorkerData;
@@ -29,10 +29,10 @@ function produceOne(): boolean {
   if (result === Push.Closed) return false;
   if (seq % MARK_EVERY === 0) mark.write(seq);
   seq++;
-  stats[Stat.produced]! += 1;
-  if (result === Push.Full) stats[Stat.dropped]! += 1;
-  stats[Stat.blockedMs] = ring.blockedMs;
-  return limit === 0 || stats[Stat.produced]! < limit;
+  stats[Counter.produced]! += 1;
+  if (result === Push.Full) stats[Counter.dropped]! += 1;
+  stats[Counter.blockedMs] = ring.blockedMs;
+  return limit === 0 || stats[Counter.produced]! < limit;
 }
 
 function finish(): void {
@@ -55,7 +55,7 @@ function runScheduled(): void {
   let k = 0;
   const tick = (): void => {
     const plan = planTick(start, intervalMs, k, Date.now());
-    stats[Stat.skippedTicks]! += plan.skipped;
+    stats[Counter.skippedTicks]! += plan.skipped;
     k = plan.k + 1;
     if (!produceOne()) return finish();
     timer = setTimeout(tick, plan.delay);

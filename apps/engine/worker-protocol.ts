@@ -22,7 +22,7 @@ export interface WorkerData {
 }
 
 /** Counters shared by the threads: each slot has exactly one writing thread. */
-export const Stat = {
+export const Counter = {
   produced: 0,
   dropped: 1,
   skippedTicks: 2,
@@ -40,10 +40,10 @@ export const Stat = {
   orphaned: 12,
 } as const;
 
-export const STAT_SLOTS = 13;
+export const COUNTER_SLOTS = 13;
 
-export function createStats(): SharedArrayBuffer {
-  return new SharedArrayBuffer(STAT_SLOTS * 8);
+export function createCounters(): SharedArrayBuffer {
+  return new SharedArrayBuffer(COUNTER_SLOTS * 8);
 }
 
 /** In a worker: any uncaught error becomes a `fatal` message; the main thread logs it and exits 1. */

@@ -2,6 +2,7 @@
 // fast path below only extracts plain `digits[.digits]` fields and hands every other line to it.
 // Both feed the same `judge`, and a differential test holds the two to the same results.
 import { parse } from 'csv-parse/sync';
+import { COMMA, CR, DIGIT_0, DIGIT_9, DOT } from '../../../common/ascii.js';
 
 export const REASONS = ['columns', 'number', 'range', 'too_long'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -74,7 +75,7 @@ export class LineParser {
 
   /** Judges buf[start, end) (no `\n`; a trailing `\r` is ignored). Returns a Line code. */
   parse(buf: Uint8Array, start: number, end: number): Line {
-    if (end > start && buf[end - 1] === 13) end--;
+    if (end > start && buf[end - 1] === CR) end--;
     if (end === start) return Line.Blank;
     const n = this.mapping === null || !this.fast ? -1 : this.extractFast(buf, start, end);
     if (n < 0) return this.parseSlow(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'));
@@ -94,16 +95,16 @@ export class LineParser {
       let digits = 0;
       let scale = 0;
       let c = buf[i]!;
-      while (c >= 48 && c <= 57) {
-        mantissa = mantissa * 10 + (c - 48);
+      while (c >= DIGIT_0 && c <= DIGIT_9) {
+        mantissa = mantissa * 10 + (c - DIGIT_0);
         digits++;
         c = buf[++i]!;
       }
       if (digits === 0) return -1;
-      if (c === 46) {
+      if (c === DOT) {
         c = buf[++i]!;
-        while (c >= 48 && c <= 57) {
-          mantissa = mantissa * 10 + (c - 48);
+        while (c >= DIGIT_0 && c <= DIGIT_9) {
+          mantissa = mantissa * 10 + (c - DIGIT_0);
           scale++;
           c = buf[++i]!;
         }
@@ -114,7 +115,7 @@ export class LineParser {
       // mantissa and 10^scale are exact, so the quotient is correctly rounded: equal to Number(text)
       values[n++] = scale === 0 ? mantissa : mantissa / POW10[scale]!;
       if (i >= end) return i === end ? n : -1;
-      if (c !== 44 || ++i === end) return -1; // not a comma, or a trailing comma
+      if (c !== COMMA || ++i === end) return -1; // not a comma, or a trailing comma
     }
   }
 

@@ -45,6 +45,8 @@ interface OpenFile {
 }
 
 const HEAD_BYTES = 64;
+/** Bytes one poll reads at most: a long catch-up goes in steps, signals and timers in between. */
+export const POLL_BUDGET = 64 << 20;
 
 /** The file calls the follower makes: node:fs, or a test's faulty stand-in. */
 export type FollowFs = Pick<typeof nodeFs, 'statSync' | 'openSync' | 'fstatSync' | 'readSync' | 'closeSync'>;
@@ -127,7 +129,7 @@ export class TailFile {
   }
 
   /** Reads what has arrived, up to about `budget` bytes, and returns the bytes read (≥ budget: more is waiting). */
-  poll(budget = 64 << 20): number {
+  poll(budget = POLL_BUDGET): number {
     try {
       return this.follow(budget);
     } catch (err) {
