@@ -19,7 +19,7 @@ const notice = {
   type: 'object',
   required: ['rule', 'kind', 'timestamp', 'value', 'metric', 'op', 'threshold', 'severity', 'channels', 'since', 'firedAt'],
   properties: {
-    key: { type: 'string', maxLength: 1024, default: '' },
+    key: { type: 'string', maxLength: 1024 },
     rule: name,
     kind: { enum: ['firing', 'resolved', 'repeat', 'flapping', 'flapping-summary', 'settled'] },
     timestamp: time,

@@ -8,7 +8,7 @@
 // A rule flaps once `flap.changes` announced changes (firing + resolved) fall within `flap.window`,
 // like Nagios' flap detection but counted on what was announced, so it damps exactly the noise a
 // user would see. It settles after a whole window without a change, saying the state it is in now.
-import type { Transition } from '../rules/alerting.js';
+import { keyOf, type Transition } from '../rules/alerting.js';
 import type { Flap } from '../rules/rule.js';
 
 /** Transitions on samples older than this are history: recorded in the alert state, not announced. */
@@ -142,8 +142,8 @@ export class Announcer {
     if (s.changes.length < rule.flap.changes) return t;
     const changes = s.changes.length;
     s.changes = [];
-    s.flapping = { trigger: t.key, held: 0, heldSinceSummary: 0, lastChangeAt: now, lastSummaryAt: now, summaries: 0, last: t };
-    return { ...t, kind: 'flapping', key: `${t.key}:flapping`, flap: { changes, windowMs, firing: s.firing } };
+    s.flapping = { trigger: keyOf(t), held: 0, heldSinceSummary: 0, lastChangeAt: now, lastSummaryAt: now, summaries: 0, last: t };
+    return { ...t, kind: 'flapping', key: `${keyOf(t)}:flapping`, flap: { changes, windowMs, firing: s.firing } };
   }
 
   private hold(f: Flapping, t: Transition, now: number): void {

@@ -1,7 +1,7 @@
 // The console channel: one line per transition in the PM2 log.
 import { log } from '../../../common/log.js';
 import { formatDuration } from '../rules/duration.js';
-import type { Transition } from '../rules/alerting.js';
+import { keyOf, type Transition } from '../rules/alerting.js';
 import type { NotifyChannel } from './channel.js';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -38,7 +38,7 @@ export const consoleChannel: NotifyChannel & { sent: number } = {
       try {
         line = formatAlert(t);
       } catch (err) {
-        log.error('NOTIFICATION DROPPED: it cannot be rendered', { rule: t.rule, state: t.kind, key: t.key, error: String(err) });
+        log.error('NOTIFICATION DROPPED: it cannot be rendered', { rule: t.rule, state: t.kind, key: keyOf(t), error: String(err) });
         continue;
       }
       log.info(line, { rule: t.rule, state: t.kind, severity: t.severity });

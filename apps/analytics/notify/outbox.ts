@@ -7,7 +7,7 @@ import { appendFileSync, closeSync, copyFileSync, existsSync, fdatasyncSync, ope
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import { describeCause } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
-import type { Transition } from '../rules/alerting.js';
+import { keyOf, type Transition } from '../rules/alerting.js';
 import { checkOutboxRecord } from '../saved-schemas.js';
 
 export interface OutboxItem {
@@ -55,7 +55,7 @@ export class Outbox {
 
   /** Durably adds the notifications not seen before; returns how many were new. */
   add(transitions: Transition[], now: number): number {
-    const fresh = transitions.filter((t) => !this.pending.has(t.key) && !this.finished.has(t.key)).map((t) => ({ key: t.key, at: now, transition: t }));
+    const fresh = transitions.map((t) => ({ key: keyOf(t), at: now, transition: t })).filter((i) => !this.pending.has(i.key) && !this.finished.has(i.key));
     if (fresh.length === 0) return 0;
     for (const item of fresh) this.pending.set(item.key, item);
     this.append(fresh.map((i) => ({ op: 'add', ...i })));

@@ -10,8 +10,8 @@ import { WindowAggregate } from './window-aggregate.js';
 export type NoticeKind = TransitionKind | 'flapping' | 'flapping-summary' | 'settled';
 
 export interface Transition {
-  /** Idempotency key: the same notification replayed after a restart has the same key. */
-  key: string;
+  /** Set on notices made from transitions (flapping, settled); a transition's own key is keyOf(). */
+  key?: string;
   rule: string;
   kind: NoticeKind;
   /** Sample timestamp (threshold rules) or wall-clock time (absent rules). */
@@ -31,9 +31,12 @@ export interface Transition {
   flap: { changes: number; windowMs: number; firing: boolean } | null;
 }
 
-/** Rule, episode (counter and fire time) and transition: unique per episode, stable across replays. */
-function transitionKey(rule: string, episode: number, firedAt: number, kind: TransitionKind, timestamp: number): string {
-  return `${rule}:${episode}@${firedAt}:${kind}${kind === 'repeat' ? `:${timestamp}` : ''}`;
+/**
+ * Idempotency key: rule, episode (counter and fire time) and transition, unique per episode and
+ * the same when a restart replays it. Computed where needed (a backtest never needs one).
+ */
+export function keyOf(t: Transition): string {
+  return t.key ?? `${t.rule}:${t.episode}@${t.firedAt}:${t.kind}${t.kind === 'repeat' ? `:${t.timestamp}` : ''}`;
 }
 
 interface Tracked<R extends Rule> {
@@ -196,7 +199,6 @@ export class Alerting {
     if (kind === 'firing') t.episodes++;
     const r = t.rule;
     this.emit({
-      key: transitionKey(r.name, t.episodes, episode.firedAt, kind, timestamp),
       rule: r.name,
       kind,
       timestamp,

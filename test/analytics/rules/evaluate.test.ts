@@ -1,7 +1,7 @@
 // Time-stepped tables (Prometheus TestKeepFiringFor style): base + i·interval, the value at each
 // step, and the expected phase and notification after it.
 import test from 'ava';
-import { Alerting, type Transition } from '../../../apps/analytics/rules/alerting.js';
+import { Alerting, keyOf, type Transition } from '../../../apps/analytics/rules/alerting.js';
 import { parseRules } from '../../../apps/analytics/rules/load-rules.js';
 import { MAX_WINDOW_SAMPLES, WindowAggregate } from '../../../apps/analytics/rules/window-aggregate.js';
 
@@ -135,7 +135,7 @@ test('idempotency keys name rule, episode and transition, and are stable on repl
   const run = (): string[] => {
     const a = new Alerting(parseRules('r.yaml', yaml), 0);
     [90, 90, 10].forEach((v, i) => a.onSample(BASE + i * STEP, v, 0));
-    return a.take().map((o) => o.key);
+    return a.take().map(keyOf);
   };
   t.deepEqual(run(), [`r:1@${BASE}:firing`, `r:1@${BASE}:repeat:${BASE + STEP}`, `r:1@${BASE}:resolved`]);
   t.deepEqual(run(), run());
