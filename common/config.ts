@@ -4,7 +4,8 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
+import { configSchema } from './config-schema.js';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { ConfigInvalidError, describeCause } from './errors.js';
 import { ajvProblems, parseYamlSource, type YamlSource } from './yaml-source.js';
@@ -69,16 +70,16 @@ const SEARCH_PLACES = [
   ...['.js', '.cjs', '.mjs', '.json', '.yaml', '.yml'].map((ext) => `telemetry.config${ext}`),
 ];
 
-let validateConfig: ReturnType<Ajv['compile']> | undefined;
+let validateConfig: ValidateFunction<Config> | undefined;
 
 /** Validates raw settings, fills defaults in place, and returns every problem at once. */
 export function checkConfig(raw: unknown, file: string, src?: YamlSource, prefix: string[] = []): Config {
-  validateConfig ??= new Ajv({ allErrors: true, useDefaults: true }).compile(readSchema('telemetry.schema.json'));
+  validateConfig ??= new Ajv({ allErrors: true, useDefaults: true }).compile(configSchema);
   const value = raw ?? {};
   if (!validateConfig(value)) {
     throw new ConfigInvalidError(ajvProblems(validateConfig.errors ?? [], src, file, prefix));
   }
-  return value as unknown as Config;
+  return value;
 }
 
 function readSource(file: string): YamlSource {

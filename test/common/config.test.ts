@@ -1,7 +1,8 @@
 import test from 'ava';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkConfig, loadConfig } from '../../common/config.js';
+import { checkConfig, loadConfig, projectRoot } from '../../common/config.js';
+import { configSchema } from '../../common/config-schema.js';
 import { ConfigInvalidError } from '../../common/errors.js';
 import { tempDir } from '../helpers.js';
 
@@ -72,4 +73,8 @@ test('timer periods above 2^31 − 1 ms (Node timers overflow and fire at once) 
   t.regex(err!.message, /analytics\.summaryEveryMs: must be <= 2147483647/);
   t.regex(err!.message, /engine\.statsEveryMs: must be <= 2147483647/);
   t.notThrows(() => checkConfig({ analytics: { summaryEveryMs: 2147483647 } }, 'c.yaml'));
+});
+
+test('config/telemetry.schema.json is the typed schema written out (refresh: node dist/common/config-schema.js > config/telemetry.schema.json)', (t) => {
+  t.deepEqual(JSON.parse(readFileSync(join(projectRoot, 'config', 'telemetry.schema.json'), 'utf8')), configSchema);
 });
