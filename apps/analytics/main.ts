@@ -157,7 +157,8 @@ const absentTimer = setInterval(() => {
   notifier.tick(now);
 }, ABSENT_TICK_MS);
 const checkpointTimer = setInterval(() => dirty && checkpoint(), Math.max(analytics.checkpointMs, 50));
-const resendTimer = alertmanager && setInterval(() => void alertmanager.resend(alerting.firing()), config.alertmanager.resendMs);
+// only what was announced: a firing recorded as history is not sent to Alertmanager either
+const resendTimer = alertmanager && setInterval(() => void alertmanager.resend(alerting.firing().filter((f) => announcer.isAnnouncedFiring(f.rule.name))), config.alertmanager.resendMs);
 
 const channelCounts = (): ChannelCounts[] => [
   { name: 'console', sent: consoleChannel.sent, failed: 0, dead: 0, depth: null },

@@ -73,6 +73,12 @@ export class Announcer {
     return Boolean(this.states.get(rule)?.flapping);
   }
 
+  /** The user was told this rule fires (or flaps), and not yet that it stopped. */
+  isAnnouncedFiring(rule: string): boolean {
+    const s = this.states.get(rule);
+    return Boolean(s?.firing || s?.flapping);
+  }
+
   /** The notices for these transitions (in order) at wall-clock `now`. */
   offer(transitions: Transition[], now: number): Offered {
     const out: Offered = { notices: [], history: 0 };

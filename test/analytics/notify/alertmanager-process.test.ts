@@ -11,13 +11,13 @@ import { notice } from '../notice-fixture.js';
 
 const RULES = 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, severity: critical, channels: [console, alertmanager], flap: off }\n';
 
-async function analyticsWith(amUrl: string): Promise<{ app: Running; csv: string; dir: string }> {
+async function analyticsWith(amUrl: string, extra = ''): Promise<{ app: Running; csv: string; dir: string }> {
   const dir = await tempDir();
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
   writeFileSync(join(dir, 'rules.yaml'), RULES);
-  const config = await writeConfig(dir, 'analytics: { pollMs: 50, summaryEveryMs: 200, http: { listen: "" } }\nalertmanager: { timeoutMs: 1000 }\n');
+  const config = await writeConfig(dir, `analytics: { pollMs: 50, summaryEveryMs: 200, http: { listen: "" } }\nalertmanager: { timeoutMs: 1000${extra} }\n`);
   const app = runNode('apps/analytics/main.js', [], dir, { TELEMETRY_CONFIG: config, TELEMETRY_ALERTMANAGER_URL: amUrl });
   await waitFor('analytics to start', () => app.output().includes('analytics started'));
   return { app, csv, dir };
@@ -91,4 +91,25 @@ test('telemetry test-alertmanager: sends one test alert, or says exactly what fa
   const unset = runNode('cli/telemetry.js', ['test-alertmanager'], dir, { TELEMETRY_ALERTMANAGER_URL: '' });
   t.is(await unset.exited, 1);
   t.regex(unset.output(), /not configured: set TELEMETRY_ALERTMANAGER_URL/);
+});
+
+test('a firing alert is re-sent every resendMs, so Alertmanager never ends it by resolve_timeout', async (t) => {
+  const hook = await startWebhook();
+  t.teardown(() => hook.close());
+  const am = await startAlertmanager(hook.url, undefined, '2s');
+  t.teardown(() => am.stop());
+  const { app, csv } = await analyticsWith(am.url, ', resendMs: 1000');
+  t.teardown(() => app.child.kill('SIGKILL'));
+  appendFileSync(csv, `${Date.now()},95.00,50.00,1\n`);
+  await waitFor('the firing alert at the webhook', () => hook.alerts.some((a) => a.status === 'firing'));
+  // each POST of a firing alert moves its endsAt to now + resolve_timeout: watch it move
+  const ends = new Set<string>();
+  await waitFor('five re-sends seen by Alertmanager', async () => {
+    const active = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as { endsAt: string; status: { state: string } }[];
+    for (const a of active) if (a.status.state === 'active') ends.add(a.endsAt);
+    return ends.size >= 5;
+  }, 30_000, 200);
+  t.false(hook.alerts.some((a) => a.status === 'resolved'), 'never ended by resolve_timeout (2 s) while firing');
+  app.child.kill('SIGINT');
+  t.is(await app.exited, 0);
 });

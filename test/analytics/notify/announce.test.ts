@@ -104,9 +104,11 @@ test('history: transitions of samples older than 10 minutes are recorded, not an
   for (let i = 0; i < 39; i++) [90, 50].forEach((v, j) => alerting.onSample(NOW - 3 * 3600 * SEC + i * 10 * SEC + j * SEC, v, 50));
   const first = announcer.offer(alerting.take(), NOW);
   t.deepEqual(first, { notices: [], history: 78 });
+  t.false(announcer.isAnnouncedFiring('r'));
   // fired recently and announced; its resolve arrives late (an old sample after a stop): still announced
   alerting.onSample(NOW - SEC, 90, 50);
   t.deepEqual(kinds(announcer.offer(alerting.take(), NOW).notices), ['firing']);
+  t.true(announcer.isAnnouncedFiring('r'), 'announced: Alertmanager re-sends it');
   alerting.onSample(old + 2 * HISTORY_MS, 50, 50);
   t.deepEqual(kinds(announcer.offer(alerting.take(), NOW + 2 * HISTORY_MS + HISTORY_MS).notices), ['resolved']);
   // an old firing and a fresh resolve: nothing (the user never heard of the firing)
