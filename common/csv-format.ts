@@ -5,7 +5,7 @@ import { COMMA, DIGIT_0, DOT, NEWLINE } from './ascii.js';
 export const COLUMNS = ['timestamp', 'cpu', 'ram', 'seq'] as const;
 
 /** The header line, written by csv-stringify, the formatter of record. */
-export const HEADER_LINE = stringify([COLUMNS as unknown as string[]], { record_delimiter: 'unix' });
+export const HEADER_LINE = stringify([[...COLUMNS]], { record_delimiter: 'unix' });
 
 /** The formatter of record for one sample (slow; the reference for formatRow). */
 export function stringifyRow(timestamp: number, cpu: number, ram: number, seq: number): string {

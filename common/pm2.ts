@@ -25,12 +25,6 @@ export function onShutdown(stop: (signal: string) => void | Promise<void>): void
   process.on('SIGTERM', handler);
 }
 
-interface Pm2Api {
-  connect(cb: (err: Error | null) => void): void;
-  stop(id: number, cb: (err: Error | null) => void): void;
-  disconnect(): void;
-}
-
 /**
  * Asks PM2 to stop this app, so a deliberate exit (engine.limit reached) is not restarted. PM2
  * reports a kill -9 as exit code 0, so `stop_exit_codes: [0]` would also keep a killed engine
@@ -40,7 +34,7 @@ interface Pm2Api {
 export async function stopSelfUnderPm2(): Promise<boolean> {
   const id = process.env.pm_id;
   if (!process.send || id === undefined) return false;
-  const pm2 = ((await import('pm2')) as unknown as { default: Pm2Api }).default;
+  const { default: pm2 } = await import('pm2');
   return new Promise((resolve) => {
     pm2.connect((err) => {
       if (err) return resolve(false);
