@@ -4,6 +4,7 @@
 import test from 'ava';
 import type { Browser, Page } from 'playwright-core';
 import { request } from 'node:http';
+import { MAX_CLIENTS } from '../../apps/analytics/dashboard/dashboard.js';
 import { launchBrowser } from '../browser.js';
 import { startDashboardApp, type DashboardApp } from '../dashboard-app.js';
 import { readFileSync } from 'node:fs';
@@ -235,8 +236,8 @@ test('foreign Host, path traversal, other methods and too many clients are refus
   t.regex(res.headers.get('content-security-policy') ?? '', /script-src 'self'/);
   t.is(res.headers.get('x-content-type-options'), 'nosniff');
   t.is(res.headers.get('access-control-allow-origin'), null);
-  // at most 16 event streams at once
-  const streams = await Promise.all(Array.from({ length: 16 }, () => fetch(`${d.url}events`)));
+  // at most MAX_CLIENTS (16) event streams at once
+  const streams = await Promise.all(Array.from({ length: MAX_CLIENTS }, () => fetch(`${d.url}events`)));
   t.true(streams.every((s) => s.status === 200));
   t.is((await fetch(`${d.url}events`)).status, 503);
   await Promise.all(streams.map((s) => s.body?.cancel()));

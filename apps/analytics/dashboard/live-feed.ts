@@ -13,7 +13,7 @@ export const BUCKET_MS = 100;
 export const MAX_POINTS_PER_FLUSH = 3600;
 /** Points kept for a snapshot: an hour at 10 per second. */
 export const HISTORY_POINTS = 36_000;
-export const RECENT_TRANSITIONS = 50;
+const RECENT_TRANSITIONS = 50;
 const RING_EVENTS = 2_000;
 
 /** [time of the bucket's newest sample (ms), cpu avg, cpu max, ram avg, ram max] */

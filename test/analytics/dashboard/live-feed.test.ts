@@ -1,6 +1,6 @@
 // The dashboard feed without a browser: buckets, coalescing, replay and its limits.
 import test from 'ava';
-import { BUCKET_MS, LiveFeed, MAX_POINTS_PER_FLUSH, mergePoints, type Point } from '../../../apps/analytics/dashboard/live-feed.js';
+import { BUCKET_MS, HISTORY_POINTS, LiveFeed, MAX_POINTS_PER_FLUSH, mergePoints, type Point } from '../../../apps/analytics/dashboard/live-feed.js';
 import { notice } from '../notice-fixture.js';
 
 const T = 1_800_000_000_000;
@@ -54,5 +54,5 @@ test('replay: the events after Last-Event-ID of this boot; a snapshot for anothe
   t.is(feed.since('boot-10'), null, 'older than the ring');
   t.is(feed.since(undefined), null);
   t.is(feed.since('garbage'), null);
-  t.true(feed.view().points.length <= 36_000);
+  t.true(feed.view().points.length <= HISTORY_POINTS);
 });
