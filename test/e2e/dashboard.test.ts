@@ -210,7 +210,7 @@ test('zoom pauses the live view and "back to live" resumes; ranges change the wi
 
 function raw(port: number, path: string, host: string, method = 'GET'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method, headers: { Host: host } }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, method, headers: { Host: host }, agent: false }, (res) => {
       res.resume();
       resolve(res.statusCode!);
     });
