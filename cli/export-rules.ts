@@ -36,7 +36,7 @@ export function exprOf(rule: Rule, version: PrometheusVersion): string {
   if (rule.kind === 'threshold') return thresholdExpr(rule, version);
   // no new sample for D while the engine is scraped, or no successful scrape for D (engine down)
   const seconds = Number(`${rule.absentMs}e-3`);
-  return `time() - telemetry_last_sample_timestamp_seconds >= ${seconds} or max_over_time(up{job="telemetry"}${rangeOf(rule.absentMs, version)}) == 0`;
+  return `time() - telemetry_last_sample_timestamp_seconds >= ${seconds} or max_over_time(up${rangeOf(rule.absentMs, version)}) == 0`;
 }
 
 function summaryOf(rule: Rule): string {
