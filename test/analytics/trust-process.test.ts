@@ -95,3 +95,27 @@ test('under PM2 an engine that reached engine.limit (exit 0) is not restarted', 
   t.is(engine.pm2_env.restart_time, 0);
   t.is(readChain(join(sandbox.dir, 'data')).rows, 500, 'exactly `limit` rows, not another `limit` after a restart');
 });
+
+test('a signal hovering around the threshold, live: at most changes + 2 notifications over the flap window', async (t) => {
+  // the flap window scaled down: 6 changes within 10 s, rows every 100 ms for 10 s of wall clock
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data'));
+  const csv = join(dir, 'data', 'telemetry.csv');
+  writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
+  writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, flap: { changes: 6, window: 10s } }\n');
+  const config = await writeConfig(dir, 'analytics: { pollMs: 50, checkpointMs: 100, http: { listen: "" } }\n');
+  const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
+  t.teardown(() => app.child.kill('SIGKILL'));
+  await waitFor('analytics to start', () => app.output().includes('analytics started'));
+  for (let i = 1; i <= 100; i++) {
+    appendFileSync(csv, `${Date.now()},${(80 + 2 * Math.sin(i / 1.5)).toFixed(2)},50.00,${i}\n`);
+    await new Promise((r) => setTimeout(r, 100)); // the signal's own pace, not a wait for a result
+  }
+  await waitFor('every row counted', () => readState(join(dir, 'data'))?.stats.cpu.count === 100);
+  const lines = alertLines(app.output());
+  t.log(lines.map((l) => l.slice(l.indexOf('ALERT'), l.indexOf('ALERT') + 60)).join('\n'));
+  t.true(lines.length <= 6 + 2, `${lines.length} notifications`);
+  t.true(lines.some((l) => / ALERT flapping high_cpu changed state 6 times within 10s/.test(l)));
+  app.child.kill('SIGINT');
+  t.is(await app.exited, 0);
+});
