@@ -110,8 +110,18 @@ export class LiveFeed {
       if (ram > b.ramMax) b.ramMax = ram;
       return;
     }
-    if (b !== null) this.pending.push(pointOf(b));
-    this.bucket = { slot, last: timestamp, n: 1, cpuSum: cpu, cpuMax: cpu, ramSum: ram, ramMax: ram };
+    if (b === null) {
+      this.bucket = { slot, last: timestamp, n: 1, cpuSum: cpu, cpuMax: cpu, ramSum: ram, ramMax: ram };
+      return;
+    }
+    this.pending.push(pointOf(b));
+    // a backlog read in one poll (millions of buckets) is merged as it grows: memory stays bounded
+    if (this.pending.length >= 2 * MAX_POINTS_PER_FLUSH) this.pending = mergePoints(this.pending, MAX_POINTS_PER_FLUSH);
+    b.slot = slot;
+    b.last = timestamp;
+    b.n = 1;
+    b.cpuSum = b.cpuMax = cpu;
+    b.ramSum = b.ramMax = ram;
   }
 
   onTransition(t: Transition): void {
@@ -152,6 +162,11 @@ export class LiveFeed {
     const first = this.ring[0]?.id ?? this.nextId;
     if (last < first - 1) return null;
     return this.ring.filter((e) => e.id > last);
+  }
+
+  /** Points waiting for the next flush: bounded, however many buckets a poll brings. */
+  get waiting(): number {
+    return this.pending.length;
   }
 
   /** The id a snapshot stands for: every event up to it is included. */

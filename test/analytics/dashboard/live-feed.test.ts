@@ -28,6 +28,15 @@ test('a backlog read at once is merged into at most MAX_POINTS_PER_FLUSH points,
   t.deepEqual(mergePoints(points.slice(0, 3), 10), points.slice(0, 3), 'few points pass unchanged');
 });
 
+test('a backlog of a million buckets in one poll is merged as it arrives: bounded memory, the max kept', (t) => {
+  const feed = new LiveFeed('b1');
+  for (let i = 0; i < 1_000_000; i++) feed.onSample(T + i * 1000, i === 777_777 ? 100 : 5, 5);
+  t.true(feed.waiting < 2 * MAX_POINTS_PER_FLUSH, 'bounded before any flush');
+  const points = feed.flush()[0]!.data as Point[];
+  t.true(points.length <= MAX_POINTS_PER_FLUSH);
+  t.is(Math.max(...points.map((p) => p[2])), 100);
+});
+
 test('transitions are coalesced per rule per flush', (t) => {
   const feed = new LiveFeed('b1');
   for (let i = 0; i < 100; i++) feed.onTransition(notice({ rule: 'r', kind: i % 2 ? 'resolved' : 'firing', timestamp: T + i }));
