@@ -1,10 +1,10 @@
 // /metrics of both apps, scraped over HTTP from the real processes and linted by Debian's promtool.
 import test from 'ava';
 import { execFile } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/config.js';
-import { runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
+import { completeLines, runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
 
 export async function scrape(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
@@ -40,7 +40,7 @@ test('engine /metrics: the last CSV row as ratios (decimal shifted) and its own 
   t.teardown(() => engine.child.kill('SIGKILL'));
   const port = await waitFor('the metrics port', () => loggedPort(engine.output()));
   const csv = join(dir, 'data', 'telemetry.csv');
-  const row = await waitFor('the first row', () => existsSync(csv) && readFileSync(csv, 'utf8').split('\n')[1]);
+  const row = await waitFor('the first row', () => completeLines(csv)[1]);
   const [ts, cpu, ram, seq] = row.split(',');
   const body = await waitFor('the written sample in /metrics', async () => {
     const text = await scrape(port);

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lastFields, runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
+import { completeLines, lastFields, runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
 
 const ENGINE = 'apps/engine/main.js';
 
@@ -87,10 +87,10 @@ for (const [name, act] of [
     const engine = runNode(ENGINE, [], dir, { TELEMETRY_CONFIG: config });
     t.teardown(() => engine.child.kill('SIGKILL'));
     const csv = join(data, 'telemetry.csv');
-    await waitFor('rows', () => existsSync(csv) && readSeqs(csv).length >= 5);
+    await waitFor('rows', () => completeLines(csv).length >= 6);
     act(data);
     await waitFor('the warning', () => engine.output().includes('telemetry.csv was deleted or replaced under the engine; starting a new file'));
-    await waitFor('rows in the new file', () => existsSync(csv) && readFileSync(csv, 'utf8').split('\n').length >= 4);
+    await waitFor('rows in the new file', () => completeLines(csv).length >= 4);
     t.is(readFileSync(csv, 'utf8').split('\n')[0], 'timestamp,cpu,ram,seq');
     engine.child.kill('SIGINT');
     t.is(await engine.exited, 0);
