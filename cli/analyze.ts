@@ -1,7 +1,8 @@
 // `telemetry analyze FILE… [--rules PATH] [--json]`: one pass, exactly as the live app reads.
 // Transitions can number in the millions: both outputs stream them as they happen, so memory
 // stays bounded (--json writes "alerts" first and the summary keys after it; JSON has no key order).
-// `-` reads standard input; pipes and FIFOs (`<(zcat old.csv.gz)`) read like files.
+// `-` reads standard input; pipes and FIFOs (`<(zcat old.csv.gz)`) read like files. Without
+// rules (which judge samples in order), a large regular file is shared among `threads` threads.
 import { statSync, writeSync } from 'node:fs';
 import { FileUnreadableError } from '../common/errors.js';
 import { sleepSync } from '../common/sleep-sync.js';
@@ -11,13 +12,19 @@ import type { Transition } from '../apps/analytics/rules/alerting.js';
 import { readFileOnce } from '../apps/analytics/source/read-file.js';
 import { formatAlert } from '../apps/analytics/notify/console.js';
 import type { Stats } from '../apps/analytics/stats.js';
+import { readInThreads } from './analyze-split.js';
 
 export interface AnalyzeOptions {
   files: string[];
   rules?: string;
   json: boolean;
   maxLineBytes: number;
+  /** Threads a large file is shared among (without rules). */
+  threads: number;
 }
+
+/** A file is shared among threads in stretches of at least this size (a thread costs ~30 ms to start). */
+const MIN_STRETCH_BYTES = 16 << 20;
 
 /** Writes all of `data`; a pipe that is full (EAGAIN) is waited for, not an error. */
 function writeAll(fd: number, data: Buffer): void {
@@ -47,7 +54,7 @@ function createWriter(fd: number): { write(s: string): void; flush(): void } {
   };
 }
 
-export function analyze(opts: AnalyzeOptions, fd = 1): void {
+export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
   const out = createWriter(fd);
   const rules = opts.rules ? loadRules(opts.rules).filter((r) => r.kind === 'threshold') : [];
   let alerts = 0;
@@ -72,10 +79,13 @@ export function analyze(opts: AnalyzeOptions, fd = 1): void {
   const chunk = Buffer.allocUnsafe(Math.max(1 << 20, 2 * opts.maxLineBytes));
   let done = 0;
   if (opts.json) out.write('{"alerts":[');
-  opts.files.forEach((file, i) => {
-    readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(done + bytes)));
-    done += sizes[i]!;
-  });
+  for (const [i, file] of opts.files.entries()) {
+    const size = sizes[i]!;
+    const threads = rules.length === 0 ? Math.min(opts.threads, Math.floor(size / MIN_STRETCH_BYTES)) : 1;
+    if (threads > 1) await readInThreads(file, size, threads, ingest, opts.maxLineBytes, progress && ((bytes) => progress(done + bytes)));
+    else readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(done + bytes)));
+    done += size;
+  }
   progress?.(-1);
   const report = ingest.stats.report();
   if (opts.json) out.write(`],${JSON.stringify(report).slice(1)}\n`);
@@ -107,7 +117,7 @@ function createProgress(total: number): ((bytes: number) => void) | undefined {
   let shown = -1;
   return (bytes) => {
     if (bytes < 0) return void process.stderr.write('\r\x1b[K');
-    const pct = Math.floor((100 * bytes) / total);
+    const pct = Math.min(100, Math.floor((100 * bytes) / total));
     if (pct === shown) return;
     shown = pct;
     const bar = '#'.repeat(pct / 4).padEnd(25, '.');

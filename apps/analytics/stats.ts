@@ -8,35 +8,77 @@ export interface MetricSummary {
   max: number | null;
 }
 
-class Accumulator {
+/** Values are summed as integer millionths, carried past 2^52: exact, so any order of adding gives one total. */
+const MICRO = 1e6;
+const CARRY = 2 ** 52;
+
+/** An accumulator's exact fields, as one thread hands them to another. */
+export interface AccumulatorPart {
+  count: number;
+  micros: number;
+  carries: number;
+  min: number;
+  max: number;
+}
+
+class Accumulator implements AccumulatorPart {
   count = 0;
-  sum = 0;
+  /** The sum in millionths is carries * 2^52 + micros, both exact integers, 0 <= micros < 2^52. */
+  micros = 0;
+  carries = 0;
   min = Infinity;
   max = -Infinity;
 
+  /** `value` is never negative (the parser's range check). */
   add(value: number): void {
     this.count++;
-    this.sum += value;
+    this.micros += Math.round(value * MICRO);
+    if (this.micros >= CARRY) {
+      this.micros -= CARRY;
+      this.carries++;
+    }
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
   }
 
   reset(): void {
     this.count = 0;
-    this.sum = 0;
+    this.micros = 0;
+    this.carries = 0;
     this.min = Infinity;
     this.max = -Infinity;
   }
 
-  merge(other: Accumulator): void {
+  merge(other: AccumulatorPart): void {
     this.count += other.count;
-    this.sum += other.sum;
+    this.carries += other.carries;
+    this.micros += other.micros;
+    if (this.micros >= CARRY) {
+      this.micros -= CARRY;
+      this.carries++;
+    }
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
   }
 
+  get sum(): number {
+    return (this.carries * CARRY + this.micros) / MICRO;
+  }
+
+  /** Sets the sum from a saved one (exact up to a sum of 2^52 millionths, ~4.5e9). */
+  set sum(value: number) {
+    const micros = Math.round(value * MICRO);
+    this.carries = Math.floor(micros / CARRY);
+    this.micros = micros - this.carries * CARRY;
+  }
+
+  part(): AccumulatorPart {
+    return { count: this.count, micros: this.micros, carries: this.carries, min: this.min, max: this.max };
+  }
+
   summary(): MetricSummary {
-    return this.count === 0 ? { avg: null, min: null, max: null } : { avg: this.sum / this.count, min: this.min, max: this.max };
+    // one division of the exact total: the mean does not depend on the order samples came in
+    return this.count === 0 ? { avg: null, min: null, max: null } : { avg: (this.carries * CARRY + this.micros) / (this.count * MICRO), min: this.min, max: this.max };
   }
 }
 
@@ -91,6 +133,19 @@ export interface StatsState {
   lastSeq: number | null;
 }
 
+/** What one thread counted over a stretch of lines, to be appended to the stretch before it. */
+export interface StatsPart {
+  cpu: AccumulatorPart;
+  ram: AccumulatorPart;
+  rejected: Record<Reason, number>;
+  headers: number;
+  gaps: number;
+  seqRestarts: number;
+  /** The first and last seq of the stretch (NaN: none), to judge the seam between stretches. */
+  firstSeq: number;
+  lastSeq: number;
+}
+
 export class Stats {
   readonly cpu = new Accumulator();
   readonly ram = new Accumulator();
@@ -99,6 +154,7 @@ export class Stats {
   gaps = 0;
   seqRestarts = 0;
   truncations = 0;
+  private firstSeq = NaN;
   private lastSeq = NaN;
   /** Only the live app's summary line shows it; `analyze` passes null and saves the work. */
   readonly window: RollingWindow | null;
@@ -119,13 +175,31 @@ export class Stats {
     this.cpu.add(cpu);
     this.ram.add(ram);
     this.window?.add(timestamp, cpu, ram);
-    if (!Number.isNaN(seq)) {
-      if (!Number.isNaN(this.lastSeq)) {
-        if (seq > this.lastSeq + 1) this.gaps += seq - this.lastSeq - 1;
-        else if (seq <= this.lastSeq) this.seqRestarts++;
-      }
-      this.lastSeq = seq;
-    }
+    if (!Number.isNaN(seq)) this.nextSeq(seq);
+  }
+
+  private nextSeq(seq: number): void {
+    if (Number.isNaN(this.lastSeq)) this.firstSeq = seq;
+    else if (seq > this.lastSeq + 1) this.gaps += seq - this.lastSeq - 1;
+    else if (seq <= this.lastSeq) this.seqRestarts++;
+    this.lastSeq = seq;
+  }
+
+  part(): StatsPart {
+    return { cpu: this.cpu.part(), ram: this.ram.part(), rejected: { ...this.rejected }, headers: this.headers, gaps: this.gaps, seqRestarts: this.seqRestarts, firstSeq: this.firstSeq, lastSeq: this.lastSeq };
+  }
+
+  /** Appends what another Stats counted over the lines that follow these: as if one had read them all. */
+  absorb(next: StatsPart): void {
+    this.cpu.merge(next.cpu);
+    this.ram.merge(next.ram);
+    for (const r of REASONS) this.rejected[r] += next.rejected[r];
+    this.headers += next.headers;
+    if (Number.isNaN(next.firstSeq)) return;
+    this.nextSeq(next.firstSeq); // the seam
+    this.gaps += next.gaps;
+    this.seqRestarts += next.seqRestarts;
+    this.lastSeq = next.lastSeq;
   }
 
   /** The `analyze --json` shape of SPEC (without alerts). */

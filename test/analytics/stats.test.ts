@@ -26,3 +26,51 @@ test('seq gaps and restarts; save and restore continue the totals exactly', (t) 
   t.deepEqual(b.report(), a.report());
   t.is(b.window, null);
 });
+
+test('sums are exact: the same values in any order, or counted in parts and appended, give one total and mean', (t) => {
+  let seed = 99;
+  const rand = (): number => (seed = (seed * 48271) % 2147483647) % 10001;
+  const values = Array.from({ length: 20_000 }, () => rand() / 100);
+  const forward = new Stats(null);
+  const backward = new Stats(null);
+  values.forEach((v, i) => forward.addSample(BASE + i, v, 100 - v, NaN));
+  [...values].reverse().forEach((v, i) => backward.addSample(BASE + i, v, 100 - v, NaN));
+  const hundredths = values.reduce((s, v) => s + Math.round(v * 100), 0);
+  t.is(forward.cpu.sum, hundredths / 100);
+  t.is(backward.cpu.sum, forward.cpu.sum);
+  t.deepEqual(backward.report(), forward.report());
+  t.is(forward.report().cpu.avg, hundredths / (100 * values.length));
+  const halves = [new Stats(null), new Stats(null)];
+  values.forEach((v, i) => halves[i < 7_777 ? 0 : 1]!.addSample(BASE + i, v, 100 - v, NaN));
+  halves[0]!.absorb(halves[1]!.part());
+  t.deepEqual(halves[0]!.report(), forward.report());
+  const small = new Stats(null); // 2.01 * 1e6 is 2009999.9999999998 in floating point
+  small.addSample(BASE, 2.01, 0, NaN);
+  small.addSample(BASE, 2.03, 0, NaN);
+  t.is(small.cpu.sum, 4.04);
+  t.is(small.report().cpu.avg, 2.02);
+});
+
+test('absorb: seq gaps and restarts at the seam count as in one pass; sums carry past 2^52 millionths', (t) => {
+  const whole = new Stats(null);
+  const first = new Stats(null);
+  const second = new Stats(null);
+  const third = new Stats(null); // no seq column at all: the seam is judged against the next part with one
+  for (const seq of [1, 2, 3]) [whole, first].forEach((s) => s.addSample(BASE + seq, 1, 1, seq));
+  for (const seq of [7, 8, 2]) [whole, second].forEach((s) => s.addSample(BASE + seq, 1, 1, seq));
+  third.addSample(BASE, 1, 1, NaN);
+  whole.addSample(BASE, 1, 1, NaN);
+  first.absorb(second.part());
+  first.absorb(third.part());
+  t.deepEqual(first.report(), whole.report());
+  t.is(first.gaps, 3);
+  t.is(first.seqRestarts, 1);
+  const big = new Stats(null);
+  const near = { count: 1, micros: 2 ** 52 - 1, carries: 0, min: 1, max: 1 };
+  const part = { ...new Stats(null).part(), cpu: near, ram: near };
+  big.absorb(part);
+  big.absorb(part);
+  t.is(big.cpu.carries, 1);
+  t.is(big.cpu.micros, 2 ** 52 - 2);
+  t.is(big.cpu.sum, (2 ** 53 - 2) / 1e6);
+});

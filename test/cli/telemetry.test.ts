@@ -64,6 +64,11 @@ test('analyze: unreadable file, bad usage and invalid rules exit 2 with a clear 
   t.is((await run(['analyze'], dir)).code, 2);
   t.is((await run(['analyze', 'x.csv', '--bogus'], dir)).code, 2);
   writeFileSync(join(dir, 'x.csv'), 'timestamp,cpu,ram\n');
+  for (const threads of ['0', '1.5', 'many']) {
+    const bad = await run(['analyze', 'x.csv', '--threads', threads], dir);
+    t.is(bad.code, 2);
+    t.regex(bad.out, new RegExp(`--threads must be a whole number >= 1, not ${threads}`));
+  }
   writeFileSync(join(dir, 'r.yaml'), 'rules: [{ name: a, metric: cpu }]\n');
   const rules = await run(['analyze', 'x.csv', '--rules', 'r.yaml'], dir);
   t.is(rules.code, 2);

@@ -1,14 +1,24 @@
 // One pass over a complete file (for `analyze`): the same line reader as the live follower, and a
 // final unterminated line judged like any other. Reads sequentially (no positions), so a pipe, a
-// FIFO or standard input (fd 0) reads like a file.
+// FIFO or standard input (fd 0) reads like a file; or one byte range of a regular file, for
+// threads that share a large file.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { FileUnreadableError } from '../../../common/errors.js';
 import { sleepSync } from '../../../common/sleep-sync.js';
 import { LineReader } from './read-lines.js';
 import type { FollowEvents } from './tail-file.js';
 
-/** `source` is a path, or an open descriptor (0: standard input) that is read but not closed. */
-export function readFileOnce(source: string | number, events: FollowEvents, maxLineBytes: number, chunk: Buffer, progress?: (bytes: number) => void): void {
+/** Bytes [start, end) of a file; `start` is 0 or just after a `\n`. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * `source` is a path, or an open descriptor (0: standard input) that is read but not closed.
+ * A `range` that starts inside the file continues with the parser state the caller set.
+ */
+export function readFileOnce(source: string | number, events: FollowEvents, maxLineBytes: number, chunk: Buffer, progress?: (bytes: number) => void, range?: ByteRange): void {
   const name = typeof source === 'number' ? '(standard input)' : source;
   let fd: number;
   try {
@@ -16,9 +26,11 @@ export function readFileOnce(source: string | number, events: FollowEvents, maxL
   } catch (err) {
     throw new FileUnreadableError(name, err);
   }
+  let pos = range?.start ?? 0;
   const read = (at: number): number => {
     for (;;) {
       try {
+        if (range) return readSync(fd, chunk, at, Math.min(chunk.length - at, range.end - pos), pos);
         return readSync(fd, chunk, at, chunk.length - at, null);
       } catch (err) {
         // a non-blocking pipe with nothing yet: wait for the writer
@@ -29,10 +41,9 @@ export function readFileOnce(source: string | number, events: FollowEvents, maxL
   };
   try {
     const reader = new LineReader(maxLineBytes, events);
-    events.fileStarted();
+    if (pos === 0) events.fileStarted();
     // the bytes after the last complete line are carried to the front of the next chunk
     let carry = 0;
-    let pos = 0;
     for (;;) {
       const n = read(carry);
       if (n === 0) break;
@@ -41,7 +52,7 @@ export function readFileOnce(source: string | number, events: FollowEvents, maxL
       chunk.copy(chunk, 0, used, total);
       carry = total - used;
       pos += n;
-      progress?.(pos);
+      progress?.(pos - (range?.start ?? 0));
     }
     reader.finish(chunk.subarray(0, carry));
   } finally {
