@@ -4,10 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv, type ValidateFunction } from 'ajv';
-import { configSchema } from './config-schema.js';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { ConfigInvalidError, describeCause } from './errors.js';
+import { validateConfig } from './validators.js';
 import { ajvProblems, parseYamlSource, type YamlSource } from './yaml-source.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -60,21 +59,14 @@ export interface LoadedConfig {
 /** The repository root (holds config/, rules.yaml, ecosystem.config.js), from dist/common/. */
 export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export function readSchema(name: string): object {
-  return JSON.parse(readFileSync(join(projectRoot, 'config', name), 'utf8')) as object;
-}
-
 const SEARCH_PLACES = [
   'package.json',
   ...['', '.json', '.yaml', '.yml', '.js', '.cjs', '.mjs'].map((ext) => `.telemetryrc${ext}`),
   ...['.js', '.cjs', '.mjs', '.json', '.yaml', '.yml'].map((ext) => `telemetry.config${ext}`),
 ];
 
-let validateConfig: ValidateFunction<Config> | undefined;
-
 /** Validates raw settings, fills defaults in place, and returns every problem at once. */
 export function checkConfig(raw: unknown, file: string, src?: YamlSource, prefix: string[] = []): Config {
-  validateConfig ??= new Ajv({ allErrors: true, useDefaults: true }).compile(configSchema);
   const value = raw ?? {};
   if (!validateConfig(value)) {
     throw new ConfigInvalidError(ajvProblems(validateConfig.errors ?? [], src, file, prefix));

@@ -1,6 +1,6 @@
 // Loads the configuration in a short-lived thread, so the long-running main threads never hold
-// cosmiconfig and the compiled configuration schema (several MiB of RSS for the life of the app).
-// The engine holds no ajv at all; analytics loads ajv for rules.yaml and its saved files.
+// cosmiconfig and its loaders (several MiB of RSS for the life of the app). No thread loads ajv:
+// the schemas are compiled at build time (build-validators.ts).
 import { parentPort } from 'node:worker_threads';
 import { loadConfig } from './config.js';
 import { TelemetryError, type ErrorCode } from './errors.js';

@@ -2,6 +2,7 @@
 // the product's parsing code), and the analytics state as saved.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Stats, type StatsState } from '../apps/analytics/stats.js';
 
 export interface ChainFacts {
   rows: number;
@@ -41,12 +42,14 @@ export function readChain(dataDir: string): ChainFacts {
 }
 
 export interface SavedState {
-  stats: {
-    cpu: { count: number; sum: number; min: number; max: number };
-    ram: { count: number; sum: number; min: number; max: number };
-    rejected: Record<string, number>;
-    gaps: number;
-  };
+  stats: StatsState;
+}
+
+/** The statistics a saved state holds, as `analyze --json` reports them. */
+export function savedReport(state: SavedState): ReturnType<Stats['report']> {
+  const stats = new Stats(null);
+  stats.restore(state.stats);
+  return stats.report();
 }
 
 export function readState(dataDir: string): SavedState | null {

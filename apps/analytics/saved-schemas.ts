@@ -1,8 +1,7 @@
 // The shapes of the files analytics writes for itself (state, outbox lines). They are read back as
 // untrusted input: whatever a disk, an editor or a bug left there is checked against these schemas
-// before use, so a bad file is moved aside instead of crashing the app at every start.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-
+// before use, so a bad file is moved aside instead of crashing the app at every start. Compiled
+// into dist/common/validators.js at build time (common/build-validators.ts); checked in saved-checks.ts.
 const MAX_MS = 8.64e15; // the largest time a Date holds
 const count = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const time = { type: 'number', minimum: -MAX_MS, maximum: MAX_MS } as const;
@@ -43,7 +42,7 @@ const accumulator = {
 } as const;
 const column = { type: 'integer', minimum: -1, maximum: 63 } as const;
 
-const analyticsState = {
+export const analyticsState = {
   type: 'object',
   required: ['version', 'position', 'parser', 'stats', 'alerts'],
   properties: {
@@ -123,7 +122,7 @@ const analyticsState = {
 } as const;
 
 // `add` records carry key, at and transition; the others carry keys (no oneOf: defaults apply).
-const outboxRecord = {
+export const outboxRecord = {
   type: 'object',
   required: ['op'],
   properties: {
@@ -137,29 +136,3 @@ const outboxRecord = {
   then: { required: ['key', 'at', 'transition'] },
   else: { required: ['keys'] },
 } as const;
-
-const ajv = new Ajv({ allErrors: false, useDefaults: true, allowUnionTypes: true });
-let compiled: { state: ValidateFunction; outbox: ValidateFunction } | undefined;
-
-/** Compiled on first use: the app pays for ajv's code generation only when it reads a saved file. */
-function validators(): { state: ValidateFunction; outbox: ValidateFunction } {
-  compiled ??= { state: ajv.compile(analyticsState), outbox: ajv.compile(outboxRecord) };
-  return compiled;
-}
-
-function describe(errors: ErrorObject[] | null | undefined): string {
-  const e = errors?.[0];
-  return e ? `${e.instancePath || '(top level)'} ${e.message ?? 'is invalid'}` : 'is invalid';
-}
-
-/** null when `value` is a usable analytics state (defaults filled in place), else what is wrong. */
-export function checkAnalyticsState(value: unknown): string | null {
-  const v = validators().state;
-  return v(value) ? null : describe(v.errors);
-}
-
-/** null when `value` is a usable outbox record (defaults filled in place), else what is wrong. */
-export function checkOutboxRecord(value: unknown): string | null {
-  const v = validators().outbox;
-  return v(value) ? null : describe(v.errors);
-}

@@ -6,7 +6,7 @@ import { describeCause } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import type { AnnouncerState } from './notify/announce.js';
 import type { AlertingState } from './rules/alerting.js';
-import { checkAnalyticsState } from './saved-schemas.js';
+import { checkAnalyticsState } from './saved-checks.js';
 import type { FilePosition } from './source/tail-file.js';
 import type { ParserState } from './source/parse-line.js';
 import type { StatsState } from './stats.js';

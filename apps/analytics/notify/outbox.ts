@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../../../common/atomic-file.js';
 import { describeCause } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
 import { keyOf, type Transition } from '../rules/alerting.js';
-import { checkOutboxRecord } from '../saved-schemas.js';
+import { checkOutboxRecord } from '../saved-checks.js';
 
 export interface OutboxItem {
   key: string;

@@ -1,9 +1,9 @@
 // rules.yaml → validated rules. Every problem is collected (schema and meaning) and reported at
 // once as `file:line:col: message` naming the rule.
 import { readFileSync, statSync } from 'node:fs';
-import { Ajv } from 'ajv';
-import { readSchema, type Severity } from '../../../common/config.js';
+import type { Severity } from '../../../common/config.js';
 import { describeCause, RulesInvalidError, type Problem } from '../../../common/errors.js';
+import { validateRules } from '../../../common/validators.js';
 import { ajvProblems, locate, parseYamlSource } from '../../../common/yaml-source.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_FLAP, type Aggregate, type Channel, type Flap, type Metric, type Rule, type ThresholdRule } from './rule.js';
@@ -31,8 +31,6 @@ interface RawRules {
   rules: RawRule[];
 }
 
-let validateRules: ReturnType<Ajv['compile']> | undefined;
-
 /** Rules files larger than this are refused: a 50 MB file once took analytics to 2.3 GB. */
 export const MAX_RULES_BYTES = 1 << 20;
 
@@ -54,7 +52,6 @@ export function parseRules(file: string, text: string): Rule[] {
   const src = parseYamlSource(file, text);
   if (src.problems.length > 0) throw new RulesInvalidError(src.problems);
   if (src.value === null || src.value === undefined) throw new RulesInvalidError([{ file, line: 1, col: 1, message: 'the file is empty: it needs a top-level `rules:` list' }]);
-  validateRules ??= new Ajv({ allErrors: true }).compile(readSchema('rules.schema.json'));
   const raw = src.value as RawRules;
   const problems: Problem[] = validateRules(raw) ? [] : ajvProblems(validateRules.errors ?? [], src, file, [], (path) => labelOf(raw, path));
   // The checks of meaning run even when the schema failed, so every problem shows at once.
