@@ -77,7 +77,10 @@ function counts(): { [K in 'produced' | 'written' | 'bytes' | 'dropped' | 'depth
 
 function finished(name: WorkerName): void {
   done.add(name);
-  if (name !== 'writer') return;
+  // Both threads' counts are final only when both are done: the producer counts a sample just
+  // after queueing it, and the writer may have written it by then.
+  if (![...workers.keys()].every((w) => done.has(w))) return;
+  ended = true;
   const c = counts();
   log.info('engine stopped cleanly', { ...c, balanced: c.produced === c.written + c.dropped });
   if (stopping) process.exit(0);
@@ -93,10 +96,12 @@ const SHUTDOWN_DEADLINE_MS = 8000;
 // How long a finished engine waits for PM2 to act on its stop request.
 const STOP_REQUEST_WAIT_MS = 5000;
 let stopping = false;
+/** Both threads are done and the final line is out. */
+let ended = false;
 let statsTimer: NodeJS.Timeout | undefined;
 // Installed before the workers start: a signal during start-up still drains and exits 0.
 onShutdown((signal) => {
-  if (done.has('writer')) process.exit(0);
+  if (ended) process.exit(0);
   stopping = true;
   log.info('engine stopping: draining the queue', { signal, depth: ring.depth });
   clearInterval(statsTimer);

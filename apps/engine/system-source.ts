@@ -1,9 +1,34 @@
-// This host's CPU % (from os.cpus() time deltas) and RAM % (MemAvailable / MemTotal).
+// This host's CPU % (from time deltas of /proc/stat's `cpu` line, or os.cpus() elsewhere) and
+// RAM % (MemAvailable / MemTotal). One small read each per sample: os.cpus() would also read every
+// core's frequency, several files a second for nothing.
 import { readFileSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { roundPercent, type Reading } from './reading.js';
 
-function cpuTimes(): { busy: number; total: number } {
+interface CpuTimes {
+  busy: number;
+  total: number;
+}
+
+/**
+ * The all-cores line of /proc/stat: `cpu  user nice system idle iowait irq softirq steal …` (in
+ * ticks). Idle time is idle + iowait; guest time is already inside user and nice.
+ */
+export function parseProcStat(text: string): CpuTimes | null {
+  const m = /^cpu +(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)(?: (\d+))?/m.exec(text);
+  if (!m) return null;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number, number, number];
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busy, total: busy + idle + iowait };
+}
+
+function cpuTimes(): CpuTimes {
+  try {
+    const times = parseProcStat(readFileSync('/proc/stat', 'latin1'));
+    if (times) return times;
+  } catch {
+    // not Linux: fall through to os.cpus
+  }
   let busy = 0;
   let total = 0;
   for (const { times } of cpus()) {

@@ -1,6 +1,6 @@
 // The SMTP transport (nodemailer, pooled, timeouts in seconds) and a plain-words reading of its
 // failures: dns, refused, tls, auth, timeout, rejected.
-import nodemailer, { type Transporter } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import { EmailSendError } from '../../../common/errors.js';
 import { redact } from '../../../common/redact.js';
 import type { EmailSettings } from './email-settings.js';
@@ -31,7 +31,9 @@ function decode(text: string): string {
 
 export function createSmtpMailer(settings: EmailSettings): Mailer {
   const url = new URL(settings.url);
-  const transport: Transporter = nodemailer.createTransport({
+  // nodemailer (~4 MiB of memory) is loaded for the first message, not at start: most days send none
+  let transport: Promise<Transporter> | undefined;
+  const open = (): Promise<Transporter> => (transport ??= import('nodemailer').then(({ default: nodemailer }) => nodemailer.createTransport({
     host: url.hostname.replace(/^\[|\]$/g, ''),
     port: url.port ? Number(url.port) : undefined,
     secure: url.protocol === 'smtps:',
@@ -42,16 +44,17 @@ export function createSmtpMailer(settings: EmailSettings): Mailer {
     greetingTimeout: settings.timeoutMs,
     socketTimeout: settings.timeoutMs,
     dnsTimeout: settings.timeoutMs,
-  });
+  })));
   return {
     async send(mail) {
+      const smtp = await open();
       try {
-        await transport.sendMail(mail);
+        await smtp.sendMail(mail);
       } catch (err) {
         throw classifySmtpError(err, settings.url);
       }
     },
-    close: () => transport.close(),
+    close: () => void transport?.then((smtp) => smtp.close()),
   };
 }
 

@@ -1,0 +1,21 @@
+import test from 'ava';
+import { createSystemSource, parseProcStat } from '../../apps/engine/system-source.js';
+
+test('/proc/stat: busy is user+nice+system+irq+softirq+steal; idle and iowait are not busy', (t) => {
+  t.deepEqual(parseProcStat('cpu  100 20 30 1000 50 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n'), { busy: 171, total: 1221 });
+  t.deepEqual(parseProcStat('cpu  100 20 30 1000 50 6 7\n'), { busy: 163, total: 1213 }, 'old kernels without steal');
+  t.is(parseProcStat('intr 1 2 3\n'), null);
+  t.is(parseProcStat(''), null);
+});
+
+test('this host: readings are percentages with at most two decimals', (t) => {
+  const read = createSystemSource();
+  for (let i = 0; i < 3; i++) {
+    const { cpu, ram } = read();
+    for (const v of [cpu, ram]) {
+      t.true(v >= 0 && v <= 100, String(v));
+      t.is(Math.round(v * 100) / 100, v);
+    }
+    t.true(ram > 0, 'a running host uses some memory');
+  }
+});
