@@ -1,6 +1,6 @@
 // The CSV contract (see SPEC): header `timestamp,cpu,ram,seq`, `\n` line ends, two decimals.
 import { stringify } from 'csv-stringify/sync';
-import { COMMA, DIGIT_0, DOT, NEWLINE } from './ascii.js';
+import { COMMA, DIGIT_0, DIGIT_9, DOT, NEWLINE } from './ascii.js';
 
 export const COLUMNS = ['timestamp', 'cpu', 'ram', 'seq'] as const;
 
@@ -12,12 +12,12 @@ export function stringifyRow(timestamp: number, cpu: number, ram: number, seq: n
   return stringify([[String(timestamp), cpu.toFixed(2), ram.toFixed(2), String(seq)]], { record_delimiter: 'unix' });
 }
 
-/** The hot path: byte-identical to stringifyRow (a differential test holds it to that). */
+/** Byte-identical to stringifyRow (a differential test holds it to that). */
 export function formatRow(timestamp: number, cpu: number, ram: number, seq: number): string {
   return `${timestamp},${cpu.toFixed(2)},${ram.toFixed(2)},${seq}\n`;
 }
 
-/** Longest line encodeRow can produce, in bytes. */
+/** Longest line RowEncoder can produce, in bytes. */
 export const MAX_ROW_BYTES = 64;
 
 function writeSmall(buf: Uint8Array, pos: number, value: number): number {
@@ -47,9 +47,20 @@ function writeUint(buf: Uint8Array, pos: number, value: number): number {
 }
 
 function writeHundredths(buf: Uint8Array, pos: number, hundredths: number): number {
+  // 0..10000: the whole part has one to three digits
   const whole = (hundredths / 100) | 0;
   const frac = hundredths - whole * 100;
-  pos = writeSmall(buf, pos, whole);
+  if (whole >= 100) {
+    buf[pos++] = DIGIT_0 + 1;
+    buf[pos++] = DIGIT_0;
+    buf[pos++] = DIGIT_0;
+  } else if (whole >= 10) {
+    const tens = (whole / 10) | 0;
+    buf[pos++] = DIGIT_0 + tens;
+    buf[pos++] = DIGIT_0 + whole - tens * 10;
+  } else {
+    buf[pos++] = DIGIT_0 + whole;
+  }
   buf[pos] = DOT;
   const tens = (frac / 10) | 0;
   buf[pos + 1] = DIGIT_0 + tens;
@@ -57,23 +68,75 @@ function writeHundredths(buf: Uint8Array, pos: number, hundredths: number): numb
   return pos + 3;
 }
 
+/** Copies buf[from, from + length) to `to` (a few bytes: cheaper than a native call); returns the end. */
+function copy(buf: Uint8Array, from: number, length: number, to: number): number {
+  for (let i = 0; i < length; i++) buf[to + i] = buf[from + i]!;
+  return to + length;
+}
+
 /**
- * The writer's hot path: formatRow's bytes written straight into `buf` at `pos`, returning the
- * end. Values that are not plain two-decimal percents and safe integers go through formatRow.
+ * The writer's hot path: formatRow's bytes written straight into a buffer. Rows of one batch
+ * mostly share their millisecond and count their seq up by one, so a timestamp equal to the
+ * previous row's is copied from it and a seq one above it is the previous one's digits plus one.
+ * Values that are not plain two-decimal percents and safe integers go through formatRow.
  */
-export function encodeRow(buf: Buffer, pos: number, timestamp: number, cpu: number, ram: number, seq: number): number {
-  const c = Math.round(cpu * 100);
-  const r = Math.round(ram * 100);
-  if (c / 100 !== cpu || r / 100 !== ram || c < 0 || c > 10000 || r < 0 || r > 10000 || !Number.isSafeInteger(timestamp) || timestamp < 0 || !Number.isSafeInteger(seq) || seq < 0) {
-    return pos + buf.write(formatRow(timestamp, cpu, ram, seq), pos, 'latin1');
+export class RowEncoder {
+  private lastTimestamp = NaN;
+  private lastSeq = NaN;
+  /** Where the previous row's timestamp and seq digits start in the buffer, and their lengths. */
+  private timestampAt = 0;
+  private timestampLength = 0;
+  private seqAt = 0;
+  private seqLength = 0;
+
+  /** Starts a new buffer: nothing before `pos` is reused. */
+  reset(): void {
+    this.lastTimestamp = this.lastSeq = NaN;
   }
-  pos = writeUint(buf, pos, timestamp);
-  buf[pos++] = COMMA;
-  pos = writeHundredths(buf, pos, c);
-  buf[pos++] = COMMA;
-  pos = writeHundredths(buf, pos, r);
-  buf[pos++] = COMMA;
-  pos = writeUint(buf, pos, seq);
-  buf[pos] = NEWLINE;
-  return pos + 1;
+
+  /** Writes one row at `pos` and returns its end. */
+  encode(buf: Buffer, pos: number, timestamp: number, cpu: number, ram: number, seq: number): number {
+    const c = Math.round(cpu * 100);
+    const r = Math.round(ram * 100);
+    if (c / 100 !== cpu || r / 100 !== ram || c < 0 || c > 10000 || r < 0 || r > 10000 || !Number.isSafeInteger(timestamp) || timestamp < 0 || !Number.isSafeInteger(seq) || seq < 0) {
+      return pos + buf.write(formatRow(timestamp, cpu, ram, seq), pos, 'latin1');
+    }
+    const timestampAt = pos;
+    if (timestamp === this.lastTimestamp) {
+      pos = copy(buf, this.timestampAt, this.timestampLength, pos);
+    } else {
+      pos = writeUint(buf, pos, timestamp);
+    }
+    this.timestampAt = timestampAt;
+    this.timestampLength = pos - timestampAt;
+    this.lastTimestamp = timestamp;
+    buf[pos++] = COMMA;
+    pos = writeHundredths(buf, pos, c);
+    buf[pos++] = COMMA;
+    pos = writeHundredths(buf, pos, r);
+    buf[pos++] = COMMA;
+    const seqAt = pos;
+    pos = seq === this.lastSeq + 1 ? this.increment(buf, pos) : writeUint(buf, pos, seq);
+    this.seqAt = seqAt;
+    this.seqLength = pos - seqAt;
+    this.lastSeq = seq;
+    buf[pos] = NEWLINE;
+    return pos + 1;
+  }
+
+  /** The previous seq's digits plus one, at `pos`; a carry out of the first digit writes one more. */
+  private increment(buf: Buffer, pos: number): number {
+    const length = this.seqLength;
+    copy(buf, this.seqAt, length, pos);
+    let i = pos + length - 1;
+    while (i >= pos && buf[i] === DIGIT_9) buf[i--] = DIGIT_0;
+    if (i >= pos) {
+      buf[i]!++;
+      return pos + length;
+    }
+    // 99…9 + 1: a one and as many zeros
+    buf[pos] = DIGIT_0 + 1;
+    buf.fill(DIGIT_0, pos + 1, pos + length + 1);
+    return pos + length + 1;
+  }
 }

@@ -3,7 +3,7 @@
 // producer applies the queue's full policy.
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeCause } from '../../common/errors.js';
-import { encodeRow, MAX_ROW_BYTES } from '../../common/csv-format.js';
+import { MAX_ROW_BYTES, RowEncoder } from '../../common/csv-format.js';
 import { sleepSync } from '../../common/sleep-sync.js';
 import { CsvFileSink } from './csv-file-sink.js';
 import { FIELDS, Ring } from './ring.js';
@@ -60,34 +60,41 @@ function checkIdentity(): void {
   sinceCheck = 0;
 }
 
-const batchRecords = Math.min(engine.queue.capacity, 8192);
-const batch = new Float64Array(batchRecords * FIELDS);
-const bytes = Buffer.allocUnsafe(batchRecords * MAX_ROW_BYTES);
-let lastSync = Date.now();
-for (;;) {
-  const wait = sink.needsSync ? Math.max(0, lastSync + engine.fsyncMs - Date.now()) : Infinity;
-  const n = ring.popBatch(batch, batch.length / FIELDS, wait);
-  if (n < 0) break;
-  if (n > 0) {
-    let end = 0;
-    for (let i = 0; i < n * FIELDS; i += FIELDS) end = encodeRow(bytes, end, batch[i]!, batch[i + 1]!, batch[i + 2]!, batch[i + 3]!);
-    const lines = bytes.subarray(0, end);
-    retry('writing the CSV file', () => sink.append(lines));
-    stats[Counter.written]! += n;
-    sinceCheck += n;
-    stats[Counter.bytes]! += end;
-    stats[Counter.rotations] = sink.rotations;
-    const last = (n - 1) * FIELDS;
-    stats[Counter.lastTimestamp] = batch[last]!;
-    stats[Counter.lastCpu] = batch[last + 1]!;
-    stats[Counter.lastRam] = batch[last + 2]!;
-    stats[Counter.lastSeq] = batch[last + 3]!;
-  }
-  if (Date.now() - checkedAt >= IDENTITY_CHECK_MS) checkIdentity();
-  if (sink.needsSync && Date.now() - lastSync >= engine.fsyncMs) {
-    retry('syncing the CSV file', () => sink.sync());
-    lastSync = Date.now();
+/** Drains the ring into the sink until it is closed and empty (a function, not module code: the JIT keeps its locals in registers). */
+function drain(): void {
+  const batchRecords = Math.min(engine.queue.capacity, 8192);
+  const batch = new Float64Array(batchRecords * FIELDS);
+  const bytes = Buffer.allocUnsafe(batchRecords * MAX_ROW_BYTES);
+  const encoder = new RowEncoder();
+  let lastSync = Date.now();
+  for (;;) {
+    const wait = sink.needsSync ? Math.max(0, lastSync + engine.fsyncMs - Date.now()) : Infinity;
+    const n = ring.popBatch(batch, batchRecords, wait);
+    if (n < 0) break;
+    if (n > 0) {
+      let end = 0;
+      encoder.reset();
+      for (let i = 0; i < n * FIELDS; i += FIELDS) end = encoder.encode(bytes, end, batch[i]!, batch[i + 1]!, batch[i + 2]!, batch[i + 3]!);
+      const lines = bytes.subarray(0, end);
+      retry('writing the CSV file', () => sink.append(lines));
+      stats[Counter.written]! += n;
+      sinceCheck += n;
+      stats[Counter.bytes]! += end;
+      stats[Counter.rotations] = sink.rotations;
+      const last = (n - 1) * FIELDS;
+      stats[Counter.lastTimestamp] = batch[last]!;
+      stats[Counter.lastCpu] = batch[last + 1]!;
+      stats[Counter.lastRam] = batch[last + 2]!;
+      stats[Counter.lastSeq] = batch[last + 3]!;
+    }
+    if (Date.now() - checkedAt >= IDENTITY_CHECK_MS) checkIdentity();
+    if (sink.needsSync && Date.now() - lastSync >= engine.fsyncMs) {
+      retry('syncing the CSV file', () => sink.sync());
+      lastSync = Date.now();
+    }
   }
 }
+
+drain();
 retry('closing the CSV file', () => sink.close());
 post({ type: 'done', worker: 'writer' });
