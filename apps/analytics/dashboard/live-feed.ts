@@ -72,6 +72,8 @@ export class LiveFeed {
   /** Names this run of the app: an id from another boot means "start over with a snapshot". */
   readonly boot: string;
   private bucket: Bucket | null = null;
+  /** Sample time per bucket: BUCKET_MS, doubled while a backlog read in one poll piles up points. */
+  private width = BUCKET_MS;
   private pending: Point[] = [];
   private transitions = new Map<string, ShownTransition>();
   private readonly history: Point[] = [];
@@ -99,7 +101,7 @@ export class LiveFeed {
   onSample(timestamp: number, cpu: number, ram: number): void {
     if (!this.dirty) this.touch();
     if (timestamp > this.lastSampleAt) this.lastSampleAt = timestamp;
-    const slot = Math.floor(timestamp / BUCKET_MS);
+    let slot = Math.floor(timestamp / this.width);
     const b = this.bucket;
     if (b !== null && b.slot === slot) {
       b.n++;
@@ -115,8 +117,13 @@ export class LiveFeed {
       return;
     }
     this.pending.push(pointOf(b));
-    // a backlog read in one poll (millions of buckets) is merged as it grows: memory stays bounded
-    if (this.pending.length >= 2 * MAX_POINTS_PER_FLUSH) this.pending = mergePoints(this.pending, MAX_POINTS_PER_FLUSH);
+    // A backlog read in one poll (millions of buckets) is merged as it grows, and its buckets
+    // widen: memory stays bounded and most rows cost a few additions, not a point each.
+    if (this.pending.length >= 2 * MAX_POINTS_PER_FLUSH) {
+      this.pending = mergePoints(this.pending, MAX_POINTS_PER_FLUSH);
+      this.width *= 2;
+      slot = Math.floor(timestamp / this.width);
+    }
     b.slot = slot;
     b.last = timestamp;
     b.n = 1;
@@ -136,6 +143,11 @@ export class LiveFeed {
     const events: FeedEvent[] = [];
     const points = this.pending;
     if (this.dirty && this.bucket) points.push(pointOf(this.bucket));
+    if (this.width !== BUCKET_MS) {
+      // a widened bucket is closed: grown later, it would no longer fall in its 100 ms slot
+      this.bucket = null;
+      this.width = BUCKET_MS;
+    }
     this.pending = [];
     this.dirty = false;
     if (points.length > 0) {
