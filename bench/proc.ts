@@ -25,14 +25,14 @@ export function measure(cmd: string[], env: NodeJS.ProcessEnv = {}): Measured {
 
 const TICKS = 100; // USER_HZ on Linux
 
-/** CPU seconds so far, current RSS and peak RSS of a live process. */
-export function procStats(pid: number): { cpu: number; rssKiB: number; hwmKiB: number } {
+/** CPU seconds so far, resident memory (all of it, the private part, the peak) of a process. */
+export function procStats(pid: number): { cpu: number; rssKiB: number; anonKiB: number; hwmKiB: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   const cpu = (Number(fields[11]) + Number(fields[12])) / TICKS;
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (key: string): number => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
-  return { cpu, rssKiB: kib('VmRSS'), hwmKiB: kib('VmHWM') };
+  return { cpu, rssKiB: kib('VmRSS'), anonKiB: kib('RssAnon'), hwmKiB: kib('VmHWM') };
 }
 
 export interface App {

@@ -28,9 +28,9 @@ const MIN_STRETCH_BYTES = 16 << 20;
 
 /** Writes all of `data`; a pipe that is full (EAGAIN) is waited for, not an error. */
 function writeAll(fd: number, data: Buffer): void {
-  for (let done = 0; done < data.length; ) {
+  for (let written = 0; written < data.length; ) {
     try {
-      done += writeSync(fd, data, done);
+      written += writeSync(fd, data, written);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       sleepSync(0.1);
@@ -77,14 +77,14 @@ export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
   const progress = createProgress(sizes.reduce((a, b) => a + b, 0));
   // a chunk holds at least two of the longest lines, so a line never needs more than one carry
   const chunk = Buffer.allocUnsafe(Math.max(1 << 20, 2 * opts.maxLineBytes));
-  let done = 0;
+  let bytesBefore = 0; // of the files already read, for the progress bar
   if (opts.json) out.write('{"alerts":[');
   for (const [i, file] of opts.files.entries()) {
     const size = sizes[i]!;
     const threads = rules.length === 0 ? Math.min(opts.threads, Math.floor(size / MIN_STRETCH_BYTES)) : 1;
-    if (threads > 1) await readInThreads(file, size, threads, ingest, opts.maxLineBytes, progress && ((bytes) => progress(done + bytes)));
-    else readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(done + bytes)));
-    done += size;
+    if (threads > 1) await readInThreads(file, size, threads, ingest, opts.maxLineBytes, progress && ((bytes) => progress(bytesBefore + bytes)));
+    else readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(bytesBefore + bytes)));
+    bytesBefore += size;
   }
   progress?.(-1);
   const report = ingest.stats.report();

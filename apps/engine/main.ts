@@ -36,13 +36,13 @@ const lock = (() => {
 })();
 process.on('exit', () => lock.release());
 const ring = Ring.create(engine.queue.capacity);
-const statsBuffer = createCounters();
-const stats = new Float64Array(statsBuffer);
+const countersBuffer = createCounters();
+const counters = new Float64Array(countersBuffer);
 const workers = new Map<WorkerName, Worker>();
-const done = new Set<WorkerName>();
+const finishedWorkers = new Set<WorkerName>();
 
 function startWorker(name: WorkerName, startSeq: number): Promise<number> {
-  const data: WorkerData = { config, ring: ring.buffer, stats: statsBuffer, startSeq };
+  const data: WorkerData = { config, ring: ring.buffer, counters: countersBuffer, startSeq };
   const worker = new Worker(new URL(`./${name}-worker.js`, import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS });
   workers.set(name, worker);
   return new Promise((resolve) => {
@@ -54,32 +54,32 @@ function startWorker(name: WorkerName, startSeq: number): Promise<number> {
     });
     worker.on('error', (err) => fail(APP, new WorkerFailedError(name, err.stack ?? err.message)));
     worker.on('exit', (code) => {
-      if (!done.has(name)) fail(APP, new WorkerFailedError(name, `exited unexpectedly with code ${code}`));
+      if (!finishedWorkers.has(name)) fail(APP, new WorkerFailedError(name, `exited unexpectedly with code ${code}`));
     });
   });
 }
 
 function counts(): { [K in 'produced' | 'written' | 'bytes' | 'dropped' | 'depth' | 'skippedTicks' | 'blockedMs' | 'rotations' | 'writeErrors' | 'orphanedRows' | 'lastSeq']: number } {
   return {
-    produced: stats[Counter.produced]!,
-    written: stats[Counter.written]!,
-    bytes: stats[Counter.bytes]!,
-    dropped: stats[Counter.dropped]!,
+    produced: counters[Counter.produced]!,
+    written: counters[Counter.written]!,
+    bytes: counters[Counter.bytes]!,
+    dropped: counters[Counter.dropped]!,
     depth: ring.depth,
-    skippedTicks: stats[Counter.skippedTicks]!,
-    blockedMs: Math.round(stats[Counter.blockedMs]!),
-    rotations: stats[Counter.rotations]!,
-    writeErrors: stats[Counter.writeErrors]!,
-    orphanedRows: stats[Counter.orphaned]!,
-    lastSeq: stats[Counter.lastSeq]!,
+    skippedTicks: counters[Counter.skippedTicks]!,
+    blockedMs: Math.round(counters[Counter.blockedMs]!),
+    rotations: counters[Counter.rotations]!,
+    writeErrors: counters[Counter.writeErrors]!,
+    orphanedRows: counters[Counter.orphaned]!,
+    lastSeq: counters[Counter.lastSeq]!,
   };
 }
 
 function finished(name: WorkerName): void {
-  done.add(name);
+  finishedWorkers.add(name);
   // Both threads' counts are final only when both are done: the producer counts a sample just
   // after queueing it, and the writer may have written it by then.
-  if (![...workers.keys()].every((w) => done.has(w))) return;
+  if (![...workers.keys()].every((w) => finishedWorkers.has(w))) return;
   ended = true;
   const c = counts();
   log.info('engine stopped cleanly', { ...c, balanced: c.produced === c.written + c.dropped });
@@ -116,7 +116,7 @@ onShutdown((signal) => {
 // Samples lost in the queue at a kill keep their numbers (a gap the reader counts).
 const lastSeq = Math.max(await startWorker('writer', 0), readSeqMark(config.data.dir));
 if (!stopping) await startWorker('producer', lastSeq + 1);
-await startHttpServer(APP, engine.metrics.listen, new Map([['/metrics', metricsRoute(engineMetrics(stats, () => ring.depth))]]));
+await startHttpServer(APP, engine.metrics.listen, new Map([['/metrics', metricsRoute(engineMetrics(counters, () => ring.depth))]]));
 signalReady();
 log.info('engine started', { config: file ?? 'defaults', source: engine.source, intervalMs: engine.intervalMs, csv: `${config.data.dir}/telemetry.csv`, nextSeq: lastSeq + 1 });
 
@@ -131,10 +131,10 @@ statsTimer = setInterval(() => {
 }, engine.statsEveryMs);
 publishMetrics({
   'rows/s': () => rate,
-  written: () => stats[Counter.written]!,
+  written: () => counters[Counter.written]!,
   'queue depth': () => ring.depth,
-  dropped: () => stats[Counter.dropped]!,
-  'skipped ticks': () => stats[Counter.skippedTicks]!,
-  'blocked ms': () => Math.round(stats[Counter.blockedMs]!),
+  dropped: () => counters[Counter.dropped]!,
+  'skipped ticks': () => counters[Counter.skippedTicks]!,
+  'blocked ms': () => Math.round(counters[Counter.blockedMs]!),
 });
 

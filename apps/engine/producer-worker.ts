@@ -11,13 +11,13 @@ reportFailures('producer');
 const data = workerData as WorkerData;
 const { intervalMs, limit, queue } = data.config.engine;
 const ring = Ring.attach(data.ring);
-const stats = new Float64Array(data.stats);
+const counters = new Float64Array(data.counters);
 const sample = createSource(data.config.engine);
 const block = queue.whenFull === 'block';
 let seq = data.startSeq;
 let timer: NodeJS.Timeout | undefined;
 const mark = new SeqMark(data.config.data.dir);
-// In a burst the mark is written, and the counts published to the shared stats, every
+// In a burst the mark is written, and the counts published to the shared counters, every
 // MARK_EVERY samples: a syscall per sample would halve the rate, and a shared write per sample
 // bounces a cache line between the threads.
 const MARK_EVERY = intervalMs === 0 ? 256 : 1;
@@ -27,9 +27,9 @@ let dropped = 0;
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 
 function publish(): void {
-  stats[Counter.produced] = produced;
-  stats[Counter.dropped] = dropped;
-  stats[Counter.blockedMs] = ring.blockedMs;
+  counters[Counter.produced] = produced;
+  counters[Counter.dropped] = dropped;
+  counters[Counter.blockedMs] = ring.blockedMs;
 }
 
 /** Takes one sample and queues it; false when production is over. */
@@ -68,7 +68,7 @@ function runScheduled(): void {
   let k = 0;
   const tick = (): void => {
     const plan = planTick(start, intervalMs, k, Date.now());
-    stats[Counter.skippedTicks]! += plan.skipped;
+    counters[Counter.skippedTicks]! += plan.skipped;
     k = plan.k + 1;
     if (!produceOne()) return finish();
     timer = setTimeout(tick, plan.delay);

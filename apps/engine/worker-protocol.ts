@@ -16,7 +16,7 @@ export type MainMessage = { type: 'stop' };
 export interface WorkerData {
   config: Config;
   ring: SharedArrayBuffer;
-  stats: SharedArrayBuffer;
+  counters: SharedArrayBuffer;
   /** Producer only: the seq of its first sample. */
   startSeq: number;
 }

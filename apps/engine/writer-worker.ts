@@ -13,7 +13,7 @@ reportFailures('writer');
 const data = workerData as WorkerData;
 const { engine } = data.config;
 const ring = Ring.attach(data.ring);
-const stats = new Float64Array(data.stats);
+const counters = new Float64Array(data.counters);
 const sink = new CsvFileSink({ dir: data.config.data.dir, maxBytes: engine.rotate.maxBytes, keep: engine.rotate.keep });
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
 
@@ -27,7 +27,7 @@ function retry<T>(what: string, step: () => T): T {
       if (failedAt) post({ type: 'log', level: 'info', message: `${what} works again`, fields: { path: sink.path, afterMs: Date.now() - failedAt } });
       return result;
     } catch (err) {
-      stats[Counter.writeErrors]! += 1;
+      counters[Counter.writeErrors]! += 1;
       if (!failedAt) {
         failedAt = Date.now();
         post({ type: 'log', level: 'error', message: `${what} failed, retrying with backoff; samples wait in the queue`, fields: { path: sink.path, error: describeCause(err) } });
@@ -41,7 +41,7 @@ function retry<T>(what: string, step: () => T): T {
 const opened = retry('opening the CSV file', () => sink.open());
 if (opened.cutBytes > 0) post({ type: 'log', level: 'warn', message: 'cut a torn last line left by an interrupted write', fields: { path: sink.path, bytes: opened.cutBytes } });
 if (opened.rotatedForeign) post({ type: 'log', level: 'warn', message: 'existing CSV had another header; rotated it away', fields: { path: sink.path } });
-stats[Counter.lastSeq] = opened.lastSeq;
+counters[Counter.lastSeq] = opened.lastSeq;
 post({ type: 'ready', worker: 'writer', lastSeq: opened.lastSeq });
 
 // How often the writer checks that telemetry.csv is still the file it writes to.
@@ -53,7 +53,7 @@ let sinceCheck = 0;
 function checkIdentity(): void {
   checkedAt = Date.now();
   if (sink.isDetached()) {
-    stats[Counter.orphaned]! += sinceCheck;
+    counters[Counter.orphaned]! += sinceCheck;
     post({ type: 'log', level: 'warn', message: 'telemetry.csv was deleted or replaced under the engine; starting a new file', fields: { path: sink.path, orphanedRows: sinceCheck } });
     retry('opening the CSV file', () => sink.open());
   }
@@ -77,15 +77,15 @@ function drain(): void {
       for (let i = 0; i < n * FIELDS; i += FIELDS) end = encoder.encode(bytes, end, batch[i]!, batch[i + 1]!, batch[i + 2]!, batch[i + 3]!);
       const lines = bytes.subarray(0, end);
       retry('writing the CSV file', () => sink.append(lines));
-      stats[Counter.written]! += n;
+      counters[Counter.written]! += n;
       sinceCheck += n;
-      stats[Counter.bytes]! += end;
-      stats[Counter.rotations] = sink.rotations;
+      counters[Counter.bytes]! += end;
+      counters[Counter.rotations] = sink.rotations;
       const last = (n - 1) * FIELDS;
-      stats[Counter.lastTimestamp] = batch[last]!;
-      stats[Counter.lastCpu] = batch[last + 1]!;
-      stats[Counter.lastRam] = batch[last + 2]!;
-      stats[Counter.lastSeq] = batch[last + 3]!;
+      counters[Counter.lastTimestamp] = batch[last]!;
+      counters[Counter.lastCpu] = batch[last + 1]!;
+      counters[Counter.lastRam] = batch[last + 2]!;
+      counters[Counter.lastSeq] = batch[last + 3]!;
     }
     if (Date.now() - checkedAt >= IDENTITY_CHECK_MS) checkIdentity();
     if (sink.needsSync && Date.now() - lastSync >= engine.fsyncMs) {
