@@ -4,11 +4,15 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { projectRoot } from '../common/config.js';
 import { formatRow } from '../common/csv-format.js';
 import { generateCsv } from './generate-csv.js';
 import { measure, percentile, procStats, startNode, stopApp, waitFor, type Measured } from './proc.js';
 
+// The apps run with the node arguments PM2 gives them (ecosystem.config.js).
+const { apps } = (await import(pathToFileURL(join(projectRoot, 'ecosystem.config.js')).href)) as { apps: { script: string; node_args: string[] }[] };
+const appArgs = (script: string): string[] => [...(apps.find((a) => a.script === `dist/${script}`)?.node_args ?? []), join(dist, script)];
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const dist = join(projectRoot, 'dist');
@@ -47,7 +51,7 @@ function benchEngine(): void {
   const [ours, cpp] = medianOfThree(
     () => {
       rmSync(join(dir, 'data'), { recursive: true, force: true });
-      return measure([process.execPath, join(dist, 'apps/engine/main.js')], { TELEMETRY_CONFIG: cfg });
+      return measure([process.execPath, ...appArgs('apps/engine/main.js')], { TELEMETRY_CONFIG: cfg });
     },
     () => measure([join(tmp, 'engine-cpp'), join(tmp, 'engine-cpp.csv'), String(ROWS)]),
   ) as [Measured, Measured];
@@ -89,7 +93,7 @@ async function benchLatency(): Promise<void> {
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
-  const app = startNode([join(dist, 'apps/analytics/main.js')], dir, { TELEMETRY_CONFIG: cfg });
+  const app = startNode(appArgs('apps/analytics/main.js'), dir, { TELEMETRY_CONFIG: cfg });
   let seen: (() => void) | null = null;
   app.onLine((l) => l.includes(' ALERT ') && seen?.());
   await waitFor('analytics to start', () => app.output().includes('analytics started'));
@@ -118,7 +122,7 @@ async function benchStorm(): Promise<void> {
   const dir = join(tmp, 'storm');
   const cfg = config(dir, `data: { dir: ${dir}/data }\nengine: { intervalMs: 0, limit: ${stormRows}, metrics: { listen: "" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "" } }\nemail: { timeoutMs: 500 }\n`);
   const env = { TELEMETRY_CONFIG: cfg, TELEMETRY_SMTP_URL: 'smtp://127.0.0.1:9', TELEMETRY_EMAIL_TO: 'ops@example.com' };
-  const analytics = startNode([join(dist, 'apps/analytics/main.js')], dir, env);
+  const analytics = startNode(appArgs('apps/analytics/main.js'), dir, env);
   await waitFor('analytics to start', () => analytics.output().includes('analytics started'));
   const counted = (): number => {
     try {
@@ -127,7 +131,7 @@ async function benchStorm(): Promise<void> {
       return -1;
     }
   };
-  const engine = startNode([join(dist, 'apps/engine/main.js')], dir, env);
+  const engine = startNode(appArgs('apps/engine/main.js'), dir, env);
   await new Promise((r) => engine.child.once('exit', r));
   const engineDone = performance.now();
   await waitFor('every row counted', () => counted() === stormRows);
@@ -156,8 +160,8 @@ async function benchIdle(): Promise<void> {
   // this host sampled for real, HTTP (metrics, dashboard) on, on ports of their own
   const cfg = config(dir, `data: { dir: ${dir}/data }\nengine: { source: system, metrics: { listen: "127.0.0.1:0" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "127.0.0.1:0" } }\n`);
   const env = { TELEMETRY_CONFIG: cfg };
-  const engine = startNode([join(dist, 'apps/engine/main.js')], dir, env);
-  const analytics = startNode([join(dist, 'apps/analytics/main.js')], dir, env);
+  const engine = startNode(appArgs('apps/engine/main.js'), dir, env);
+  const analytics = startNode(appArgs('apps/analytics/main.js'), dir, env);
   const bare = startNode(['-e', 'setInterval(()=>{},1000)'], dir);
   const collectd = startCollectd(join(dir, 'collectd'));
   await waitFor('both apps to start', () => engine.output().includes('engine started') && analytics.output().includes('analytics started'));
@@ -183,7 +187,7 @@ async function followerCpuPerRow(existingRows: number, listen = '127.0.0.1:0'): 
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   generateCsv(csv, existingRows);
-  const app = startNode([join(dist, 'apps/analytics/main.js')], dir, { TELEMETRY_CONFIG: cfg });
+  const app = startNode(appArgs('apps/analytics/main.js'), dir, { TELEMETRY_CONFIG: cfg });
   const state = (): number => {
     try {
       return (JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as { stats: { cpu: { count: number } } }).stats.cpu.count;
