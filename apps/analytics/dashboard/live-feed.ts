@@ -60,10 +60,19 @@ export function mergePoints(points: Point[], max: number): Point[] {
   const per = Math.ceil(points.length / max);
   const out: Point[] = [];
   for (let i = 0; i < points.length; i += per) {
-    const group = points.slice(i, i + per);
-    const avg = (k: 1 | 3): number => round2(group.reduce((s, p) => s + p[k], 0) / group.length);
-    const top = (k: 2 | 4): number => Math.max(...group.map((p) => p[k]));
-    out.push([group.at(-1)![0], avg(1), top(2), avg(3), top(4)]);
+    const end = Math.min(points.length, i + per);
+    let cpuSum = 0;
+    let ramSum = 0;
+    let cpuMax = -Infinity;
+    let ramMax = -Infinity;
+    for (let k = i; k < end; k++) {
+      const p = points[k]!;
+      cpuSum += p[1];
+      ramSum += p[3];
+      if (p[2] > cpuMax) cpuMax = p[2];
+      if (p[4] > ramMax) ramMax = p[4];
+    }
+    out.push([points[end - 1]![0], round2(cpuSum / (end - i)), cpuMax, round2(ramSum / (end - i)), ramMax]);
   }
   return out;
 }
