@@ -55,11 +55,24 @@ export class Ring {
     return new Ring(buffer);
   }
 
-  /** Producer side. With `block`, waits while full; otherwise returns Push.Full at once. */
+  /** Producer side, one record. With `block`, waits while full; otherwise returns Push.Full at once. */
   push(timestamp: number, cpu: number, ram: number, seq: number, block: boolean): Push {
+    const room = this.room(1, block);
+    if (room < 0) return Push.Closed;
+    if (room === 0) return Push.Full;
+    this.put(0, timestamp, cpu, ram, seq);
+    this.commit(1);
+    return Push.Ok;
+  }
+
+  /**
+   * Producer side, in batches (put records, then commit them with one atomic step): free slots,
+   * up to `max`. With `block`, waits while there are none; otherwise 0 when full. -1 once closed.
+   */
+  room(max: number, block: boolean): number {
     let w = Atomics.load(this.ctl, W);
     if ((w & COUNT) === this.capacity && (w & CLOSED) === 0) {
-      if (!block) return Push.Full;
+      if (!block) return 0;
       const start = performance.now();
       Atomics.store(this.ctl, PRODUCER_WAITING, 1);
       while ((w & COUNT) === this.capacity && (w & CLOSED) === 0) {
@@ -69,16 +82,26 @@ export class Ring {
       Atomics.store(this.ctl, PRODUCER_WAITING, 0);
       this.blockedMs += performance.now() - start;
     }
-    if (w & CLOSED) return Push.Closed;
-    const at = this.head * FIELDS;
+    if (w & CLOSED) return -1;
+    return Math.min(max, this.capacity - (w & COUNT));
+  }
+
+  /** Writes the k-th record of a batch (k < room()); the consumer sees it after commit(). */
+  put(k: number, timestamp: number, cpu: number, ram: number, seq: number): void {
+    const slot = this.head + k;
+    const at = (slot < this.capacity ? slot : slot - this.capacity) * FIELDS;
     this.slots[at] = timestamp;
     this.slots[at + 1] = cpu;
     this.slots[at + 2] = ram;
     this.slots[at + 3] = seq;
-    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
-    const before = Atomics.add(this.ctl, W, 1);
+  }
+
+  /** Hands the first `n` records put to the consumer. */
+  commit(n: number): void {
+    const head = this.head + n;
+    this.head = head < this.capacity ? head : head - this.capacity;
+    const before = Atomics.add(this.ctl, W, n);
     if ((before & COUNT) === 0 && Atomics.load(this.ctl, CONSUMER_WAITING) === 1) Atomics.notify(this.ctl, W, 1);
-    return Push.Ok;
   }
 
   /**

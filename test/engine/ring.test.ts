@@ -20,6 +20,35 @@ test('pops in order, in batches, across the wrap-around', (t) => {
   }
 });
 
+test('batches: room is the free slots up to max, put + commit hand a batch over at once, across the wrap-around', (t) => {
+  const ring = Ring.create(7);
+  const out = new Float64Array(7 * FIELDS);
+  let next = 0;
+  let expected = 0;
+  for (let round = 0; round < 30; round++) {
+    const room = ring.room(1 + (round % 5), false);
+    t.is(room, Math.min(1 + (round % 5), 7 - ring.depth));
+    const before = ring.depth;
+    for (let k = 0; k < room; k++) ring.put(k, next + k, 1, 2, next + k);
+    t.is(ring.depth, before, 'nothing visible before commit');
+    ring.commit(room);
+    next += room;
+    t.is(ring.depth, before + room);
+    const n = ring.popBatch(out, round % 3, 0);
+    for (let i = 0; i < n; i++) t.is(out[i * FIELDS + 3], expected++);
+  }
+  while (ring.room(7, false) > 0) {
+    ring.put(0, next, 1, 2, next);
+    ring.commit(1);
+    next++;
+  }
+  t.is(ring.room(7, false), 0, 'full: no room without block');
+  ring.close();
+  t.is(ring.room(7, false), -1);
+  for (let n = ring.popBatch(out, 7, 0); n > 0; n = ring.popBatch(out, 7, 0)) for (let i = 0; i < n; i++) t.is(out[i * FIELDS + 3], expected++);
+  t.is(expected, next, 'every record once, in order');
+});
+
 test('full without block returns Full and keeps contents; empty returns 0 after the timeout', (t) => {
   const ring = Ring.create(2);
   const out = new Float64Array(2 * FIELDS);
