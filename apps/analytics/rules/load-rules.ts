@@ -1,35 +1,15 @@
 // rules.yaml → validated rules. Every problem is collected (schema and meaning) and reported at
 // once as `file:line:col: message` naming the rule.
 import { readFileSync, statSync } from 'node:fs';
-import type { Severity } from '../../../common/config.js';
 import { describeCause, RulesInvalidError, type Problem } from '../../../common/errors.js';
 import { validateRules } from '../../../common/validators.js';
 import { ajvProblems, locate, parseYamlSource } from '../../../common/yaml-source.js';
 import { parseDuration } from './duration.js';
-import { DEFAULT_FLAP, type Aggregate, type Channel, type Flap, type Metric, type Rule, type ThresholdRule } from './rule.js';
+import { DEFAULT_FLAP, type Flap, type Rule, type ThresholdRule } from './rule.js';
+import type { RawRules } from './rules-schema.js';
 
-interface RawRule {
-  name: string;
-  metric?: Metric;
-  above?: number;
-  below?: number;
-  absent?: string;
-  for?: string;
-  clear?: number;
-  over?: string;
-  aggregate?: Aggregate;
-  repeat?: string;
-  severity?: Severity;
-  channels?: Channel[];
-  flap?: RawFlap;
-}
-
-type RawFlap = 'off' | { changes?: number; window?: string };
-
-interface RawRules {
-  defaults?: { repeat?: string; channels?: Channel[]; severity?: Severity; for?: string; flap?: RawFlap };
-  rules: RawRule[];
-}
+type RawRule = RawRules['rules'][number];
+type RawFlap = NonNullable<RawRule['flap']>;
 
 /** Rules files larger than this are refused: a 50 MB file once took analytics to 2.3 GB. */
 export const MAX_RULES_BYTES = 1 << 20;
@@ -102,7 +82,7 @@ function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem
   if (r.metric === undefined) problem(null, 'needs a metric (cpu or ram)');
   if ((r.over === undefined) !== (r.aggregate === undefined)) problem(r.over === undefined ? 'aggregate' : 'over', 'over and aggregate go together');
   const op: 'above' | 'below' = r.above !== undefined ? 'above' : 'below';
-  const threshold = (r.above ?? r.below ?? 0) as number;
+  const threshold = r.above ?? r.below ?? 0;
   const clear = r.clear ?? threshold;
   if (op === 'above' && clear > threshold) problem('clear', `clear (${clear}) must not be above the threshold (${threshold}) of an above rule`);
   if (op === 'below' && clear < threshold) problem('clear', `clear (${clear}) must not be below the threshold (${threshold}) of a below rule`);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../../common/config.js';
 import { RulesInvalidError } from '../../../common/errors.js';
 import { loadRules, parseRules } from '../../../apps/analytics/rules/load-rules.js';
+import { rulesSchema, type RawRules } from '../../../apps/analytics/rules/rules-schema.js';
 
 const fixtures = join(projectRoot, 'test', 'fixtures', 'rules');
 
@@ -54,3 +55,21 @@ test('an empty or non-mapping file is a clear error', (t) => {
   t.regex(t.throws(() => parseRules('r.yaml', '[1, 2]'))!.message, /^r\.yaml:.*must be object/);
   t.regex(t.throws(() => parseRules('r.yaml', 'rules: 5'))!.message, /^r\.yaml:1:8: rules: must be array/);
 });
+
+test('config/rules.schema.json is the schema the rules type comes from (refresh: node dist/apps/analytics/rules/rules-schema.js > config/rules.schema.json)', (t) => {
+  t.deepEqual(JSON.parse(readFileSync(join(projectRoot, 'config', 'rules.schema.json'), 'utf8')), rulesSchema);
+});
+
+// Compile-time checks: the type derived from the schema is a real type, not `any` (an
+// expect-error directive that finds no error fails the build, and with it the test run).
+export const typed: RawRules[] = [
+  { rules: [{ name: 'a', metric: 'cpu', above: 80, flap: 'off', channels: ['console'] }], defaults: { flap: { changes: 4, window: '5m' } } },
+  // @ts-expect-error an unknown metric
+  { rules: [{ name: 'a', metric: 'disk' }] },
+  // @ts-expect-error flap is `off` or an object
+  { rules: [{ name: 'a', flap: 'on' }] },
+  // @ts-expect-error a key the schema does not have
+  { rules: [{ name: 'a', threshold: 80 }] },
+  // @ts-expect-error rules is required
+  { defaults: {} },
+];
