@@ -83,7 +83,8 @@ export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
     const size = sizes[i]!;
     const threads = rules.length === 0 ? Math.min(opts.threads, Math.floor(size / MIN_STRETCH_BYTES)) : 1;
     if (threads > 1) await readInThreads(file, size, threads, ingest, opts.maxLineBytes, progress && ((bytes) => progress(bytesBefore + bytes)));
-    else readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(bytesBefore + bytes)));
+    // a regular file is read as it was at the start, as the threads read it: a live file may grow
+    else readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(bytesBefore + bytes)), size > 0 ? { start: 0, end: size } : undefined);
     bytesBefore += size;
   }
   progress?.(-1);
