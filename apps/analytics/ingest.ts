@@ -29,8 +29,21 @@ export class Ingest implements FollowEvents {
   }
 
   line(buf: Buffer, start: number, end: number): void {
+    this.take(this.parser.parse(buf, start, end));
+  }
+
+  lines(buf: Buffer, start: number, end: number, maxLineBytes: number): number {
     const p = this.parser;
-    const result = p.parse(buf, start, end);
+    for (;;) {
+      const nl = p.scanPlainLine(buf, start, end);
+      if (nl < 0 || nl - start > maxLineBytes) return start;
+      this.take(p.judgePlain());
+      start = nl + 1;
+    }
+  }
+
+  private take(result: Line): void {
+    const p = this.parser;
     if (result === Line.Sample && p.timestamp > this.horizon) {
       this.stats.rejected.range++;
     } else if (result === Line.Sample) {

@@ -1,6 +1,10 @@
 // Hostile timestamps: rows no Date can hold, and rows far ahead of the reader's clock.
 import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ingest, MAX_AHEAD_MS } from '../../apps/analytics/ingest.js';
+import { readFileOnce } from '../../apps/analytics/source/read-file.js';
+import { tempDir } from '../helpers.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 
@@ -33,4 +37,43 @@ test('a row one day ahead of the clock is rejected as range; the window keeps mo
     feed(ingest, [row(NOW + MAX_AHEAD_MS + i * 1000, 4 + i)]);
   }
   t.is(ingest.stats.window!.summary().count, 31, 'the window follows the rows (row 3 and the 30 after it), not the far-future one');
+});
+
+/** Ingest with the fast lane closed: every line one by one through parse(), the general way. */
+class OneByOne extends Ingest {
+  override lines(_buf: Buffer, start: number): number {
+    return start;
+  }
+}
+
+test('the fast lane through runs of plain lines judges exactly as the line-by-line path, too-long lines included', async (t) => {
+  let seed = 5;
+  const rand = (n: number): number => (seed = (seed * 48271) % 2147483647) % n;
+  const kinds = [
+    () => `${1_700_000_000_000 + rand(1e6)},${rand(10001) / 100},${rand(10001) / 100},${rand(100)}`,
+    () => `${1_700_000_000_000 + rand(1e6)},${rand(10001) / 100},${rand(10001) / 100}`, // a field short
+    () => `${rand(1e6)},${150 + rand(50)},1,1`, // range
+    () => '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33', // plain, longer than 64 bytes
+    () => 'seq,ram,cpu,timestamp', // the columns reordered
+    () => 'timestamp,cpu,ram,seq',
+    () => '',
+    () => `${1_700_000_000_000 + rand(1e6)},1.,2,3`,
+    () => `${1_700_000_000_000 + rand(1e6)},1,2,3\r`,
+    () => `${1_700_000_000_000 + rand(1e6)},1,2,3,`,
+    () => `${1_700_000_000_000 + rand(1e6)},1,2,3x`, // a number with something after it
+  ];
+  const text = Buffer.from(['timestamp,cpu,ram,seq', ...Array.from({ length: 20_000 }, () => kinds[rand(3) === 0 ? rand(kinds.length) : 0]!())].join('\n') + '\n');
+  const file = join(await tempDir(), 'mixed.csv');
+  writeFileSync(file, text);
+  for (const maxLineBytes of [64, 4096]) {
+    const report = (ingest: Ingest): ReturnType<Ingest['stats']['report']> => {
+      readFileOnce(file, ingest, maxLineBytes, Buffer.alloc(2 * 4096 + 1013)); // chunks end mid-line
+      return ingest.stats.report();
+    };
+    const fast = report(new Ingest(null));
+    const general = report(new OneByOne(null));
+    t.deepEqual(fast, general, `maxLineBytes ${maxLineBytes}`);
+    t.true(fast.samples > 10_000);
+    if (maxLineBytes === 64) t.true(fast.rejected.too_long! > 0, 'plain lines longer than the limit are too long, not judged');
+  }
 });

@@ -2,7 +2,7 @@
 // fast path below only extracts plain `digits[.digits]` fields and hands every other line to it.
 // Both feed the same `judge`, and a differential test holds the two to the same results.
 import { parse } from 'csv-parse/sync';
-import { COMMA, CR, DIGIT_0, DIGIT_9, DOT } from '../../../common/ascii.js';
+import { COMMA, CR, DIGIT_0, DIGIT_9, DOT, NEWLINE } from '../../../common/ascii.js';
 
 export const REASONS = ['columns', 'number', 'range', 'too_long'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -53,6 +53,7 @@ export class LineParser {
   /** Lines that went through csv-parse rather than the fast path (counted off the hot path). */
   slowLines = 0;
   private readonly values = new Float64Array(MAX_FIELDS);
+  private fieldCount = 0;
   private readonly fast: boolean;
 
   /** `fast: false` sends every line through csv-parse (the reference the fast path is tested against). */
@@ -77,16 +78,34 @@ export class LineParser {
   parse(buf: Uint8Array, start: number, end: number): Line {
     if (end > start && buf[end - 1] === CR) end--;
     if (end === start) return Line.Blank;
-    const n = this.mapping === null || !this.fast ? -1 : this.extractFast(buf, start, end);
-    if (n < 0) return this.parseSlow(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'));
-    return this.judge(n);
+    // buf[end] is the line's `\r` or `\n`, or past the buffer: never part of a field
+    if (this.mapping !== null && this.fast && this.scanFields(buf, start) === end) return this.judge(this.fieldCount);
+    return this.parseSlow(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'));
   }
 
   /**
-   * Plain numeric fields into `values`; -1 when any field is not `digits[.digits]` of ≤15 digits.
-   * buf[end] is the line's `\r` or `\n`, or past the buffer: never a digit, so it stops a field.
+   * The fast lane through a run of lines: when the line at buf[start] is plain numeric fields
+   * ending in `\n` before `end`, returns the index of that `\n` (judgePlain() then judges it);
+   * otherwise -1, and the caller takes the line the general way (parse). buf[end - 1] must be a
+   * `\n`: the scan then never reads past the buffer (which would make V8 deoptimize the loop).
    */
-  private extractFast(buf: Uint8Array, start: number, end: number): number {
+  scanPlainLine(buf: Uint8Array, start: number, end: number): number {
+    if (start >= end || this.mapping === null || !this.fast) return -1;
+    const stop = this.scanFields(buf, start);
+    return stop >= 0 && stop < end && buf[stop] === NEWLINE ? stop : -1;
+  }
+
+  /** Judges the line scanPlainLine() just found. */
+  judgePlain(): Line {
+    return this.judge(this.fieldCount);
+  }
+
+  /**
+   * Plain `digits[.digits]` fields (≤15 digits each) separated by commas, from buf[start] on, into
+   * `values` (their number in fieldCount). Returns where they stop (the first byte that is none of
+   * these), or -1 for an empty field, a bare dot, a long number or more than MAX_FIELDS fields.
+   */
+  private scanFields(buf: Uint8Array, start: number): number {
     const values = this.values;
     let n = 0;
     let i = start;
@@ -114,8 +133,11 @@ export class LineParser {
       if (digits > 15 || n === MAX_FIELDS) return -1;
       // mantissa and 10^scale are exact, so the quotient is correctly rounded: equal to Number(text)
       values[n++] = scale === 0 ? mantissa : mantissa / POW10[scale]!;
-      if (i >= end) return i === end ? n : -1;
-      if (c !== COMMA || ++i === end) return -1; // not a comma, or a trailing comma
+      if (c !== COMMA) {
+        this.fieldCount = n;
+        return i;
+      }
+      i++;
     }
   }
 

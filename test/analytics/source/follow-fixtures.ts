@@ -15,6 +15,9 @@ export class Collector implements FollowEvents {
     if (r === Line.Sample) this.seqs.push(this.parser.seq);
     else if (r !== Line.Header && r !== Line.Blank) this.rejected++;
   }
+  lines(_buf: Buffer, start: number): number {
+    return start; // every line through line()
+  }
   tooLong(): void {
     this.rejected++;
   }
