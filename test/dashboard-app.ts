@@ -1,8 +1,7 @@
 // An analytics app serving the dashboard from a temp dir, with rows the test writes itself.
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runNode, tempDir, waitFor, writeConfig, type Running } from './helpers.js';
-import { freePort } from './smtp-fixture.js';
+import { loggedPort, runNode, tempDir, waitFor, writeConfig, type Running } from './helpers.js';
 
 export const DASHBOARD_RULES = `defaults: { flap: off }
 rules:
@@ -30,26 +29,32 @@ export async function startDashboardApp(extraConfig = ''): Promise<DashboardApp>
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
   writeFileSync(join(dir, 'rules.yaml'), DASHBOARD_RULES);
-  const port = await freePort();
-  const config = await writeConfig(dir, `analytics: { pollMs: 50, checkpointMs: 100, http: { listen: "127.0.0.1:${port}" } }\n${extraConfig}`);
   let seq = 0;
-  const start = async (): Promise<Running> => {
+  // The first start takes a port the system picks (no race with other tests for a "free" one);
+  // a restart takes that same port again, so an open page reconnects to it.
+  const start = async (port: number): Promise<{ app: Running; port: number }> => {
+    const config = await writeConfig(dir, `analytics: { pollMs: 50, checkpointMs: 100, http: { listen: "127.0.0.1:${port}" } }\n${extraConfig}`);
     const app = runNode('apps/analytics/main.js', [], dir, { TELEMETRY_CONFIG: config });
-    await waitFor('the dashboard to listen', () => app.output().includes('HTTP listening'));
-    return app;
+    try {
+      return { app, port: await waitFor('the dashboard to listen', () => loggedPort(app.output())) };
+    } catch (err) {
+      app.child.kill('SIGKILL');
+      throw err;
+    }
   };
+  const first = await start(0);
   const d: DashboardApp = {
     dir,
     csv,
-    port,
-    url: `http://127.0.0.1:${port}/`,
-    app: await start(),
+    port: first.port,
+    url: `http://127.0.0.1:${first.port}/`,
+    app: first.app,
     append(rows) {
       appendFileSync(csv, rows.map(([ts, cpu, ram]) => `${ts},${cpu.toFixed(2)},${ram.toFixed(2)},${++seq}\n`).join(''));
     },
     async restart() {
       await d.stop();
-      d.app = await start();
+      d.app = (await start(d.port)).app;
     },
     async stop() {
       d.app.child.kill('SIGINT');

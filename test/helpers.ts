@@ -35,6 +35,12 @@ export function completeLines(file: string): string[] {
   return text.split('\n').slice(0, -1);
 }
 
+/** The port an app logged in `… HTTP listening url=http://127.0.0.1:PORT/`. */
+export function loggedPort(output: string): number | null {
+  const m = /HTTP listening url=http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
+  return m ? Number(m[1]) : null;
+}
+
 export interface Running {
   child: ChildProcess;
   output: () => string;

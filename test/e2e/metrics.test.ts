@@ -4,18 +4,12 @@ import { execFile } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/config.js';
-import { completeLines, runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
+import { completeLines, loggedPort, runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
 
 export async function scrape(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`);
   if (res.status !== 200) throw new Error(`GET /metrics: ${res.status}`);
   return res.text();
-}
-
-/** The port an app logged in `… HTTP listening url=http://127.0.0.1:PORT/`. */
-export function loggedPort(output: string): number | null {
-  const m = /HTTP listening url=http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-  return m ? Number(m[1]) : null;
 }
 
 /** The value of one sample line `name{labels} value`, as text (exactly as exposed). */
