@@ -11,6 +11,7 @@ import { FileUnreadableError } from '../common/errors.js';
 import { Ingest } from '../apps/analytics/ingest.js';
 import { LineParser, type Mapping } from '../apps/analytics/source/parse-line.js';
 import { readFileOnce, type ByteRange } from '../apps/analytics/source/read-file.js';
+import { lineChunk } from '../apps/analytics/source/read-lines.js';
 import type { StretchMessage } from './analyze-worker.js';
 import type { StatsPart } from '../apps/analytics/stats.js';
 
@@ -37,7 +38,7 @@ export function readStretch(job: StretchJob, progress?: (bytes: number) => void)
   const ingest = new Ingest(null);
   ingest.horizon = job.horizon;
   ingest.parser.restore({ mapping: job.mapping });
-  readFileOnce(job.file, ingest, job.maxLineBytes, Buffer.allocUnsafe(Math.max(1 << 20, 2 * job.maxLineBytes)), progress, job.range);
+  readFileOnce(job.file, ingest, job.maxLineBytes, lineChunk(job.maxLineBytes), progress, job.range);
   return { stats: ingest.stats.part(), mapping: ingest.parser.save().mapping };
 }
 

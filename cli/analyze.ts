@@ -10,6 +10,7 @@ import { createAnalysis } from '../apps/analytics/analysis.js';
 import { loadRules } from '../apps/analytics/rules/load-rules.js';
 import type { Transition } from '../apps/analytics/rules/alerting.js';
 import { readFileOnce } from '../apps/analytics/source/read-file.js';
+import { lineChunk } from '../apps/analytics/source/read-lines.js';
 import { formatAlert } from '../apps/analytics/notify/console.js';
 import type { Stats } from '../apps/analytics/stats.js';
 import { readInThreads } from './analyze-split.js';
@@ -75,16 +76,16 @@ export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
     }
   });
   const progress = createProgress(sizes.reduce((a, b) => a + b, 0));
-  // a chunk holds at least two of the longest lines, so a line never needs more than one carry
-  const chunk = Buffer.allocUnsafe(Math.max(1 << 20, 2 * opts.maxLineBytes));
+  const chunk = lineChunk(opts.maxLineBytes);
   let bytesBefore = 0; // of the files already read, for the progress bar
   if (opts.json) out.write('{"alerts":[');
   for (const [i, file] of opts.files.entries()) {
     const size = sizes[i]!;
     const threads = rules.length === 0 ? Math.min(opts.threads, Math.floor(size / MIN_STRETCH_BYTES)) : 1;
-    if (threads > 1) await readInThreads(file, size, threads, ingest, opts.maxLineBytes, progress && ((bytes) => progress(bytesBefore + bytes)));
+    const read = progress && ((bytes: number): void => progress(bytesBefore + bytes));
+    if (threads > 1) await readInThreads(file, size, threads, ingest, opts.maxLineBytes, read);
     // a regular file is read as it was at the start, as the threads read it: a live file may grow
-    else readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, progress && ((bytes) => progress(bytesBefore + bytes)), size > 0 ? { start: 0, end: size } : undefined);
+    else readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, read, size > 0 ? { start: 0, end: size } : undefined);
     bytesBefore += size;
   }
   progress?.(-1);

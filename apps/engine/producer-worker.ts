@@ -37,13 +37,22 @@ function produceOne(): boolean {
   const { cpu, ram } = sample();
   const result = ring.push(Date.now(), cpu, ram, seq, block);
   if (result === Push.Closed) return false;
-  produced++;
   if (result === Push.Full) dropped++;
-  if (seq % MARK_EVERY === 0) {
-    mark.write(seq);
+  return advance(1);
+}
+
+/**
+ * Counts `n` samples just taken from `seq` on; each time the seq passes a multiple of MARK_EVERY,
+ * writes the mark and publishes the counts. False when production is over.
+ */
+function advance(n: number): boolean {
+  const last = seq + n - 1;
+  produced += n;
+  if (Math.floor(last / MARK_EVERY) !== Math.floor((seq - 1) / MARK_EVERY)) {
+    mark.write(last);
     publish();
   }
-  seq++;
+  seq += n;
   return limit === 0 || produced < limit;
 }
 
@@ -62,14 +71,7 @@ function produceBatch(): boolean {
     ring.put(k, now, cpu, ram, seq + k);
   }
   ring.commit(n);
-  const last = seq + n - 1;
-  produced += n;
-  if (Math.floor(last / MARK_EVERY) !== Math.floor((seq - 1) / MARK_EVERY)) {
-    mark.write(last);
-    publish();
-  }
-  seq += n;
-  return limit === 0 || produced < limit;
+  return advance(n);
 }
 
 function finish(): void {

@@ -26,7 +26,8 @@ export function readFileOnce(source: string | number, events: FollowEvents, maxL
   } catch (err) {
     throw new FileUnreadableError(name, err);
   }
-  let pos = range?.start ?? 0;
+  const first = range?.start ?? 0;
+  let pos = first;
   const read = (at: number): number => {
     for (;;) {
       try {
@@ -41,7 +42,7 @@ export function readFileOnce(source: string | number, events: FollowEvents, maxL
   };
   try {
     const reader = new LineReader(maxLineBytes, events);
-    if (pos === 0) events.fileStarted();
+    if (first === 0) events.fileStarted();
     // the bytes after the last complete line are carried to the front of the next chunk
     let carry = 0;
     for (;;) {
@@ -52,7 +53,7 @@ export function readFileOnce(source: string | number, events: FollowEvents, maxL
       chunk.copy(chunk, 0, used, total);
       carry = total - used;
       pos += n;
-      progress?.(pos - (range?.start ?? 0));
+      progress?.(pos - first);
     }
     reader.finish(chunk.subarray(0, carry));
   } finally {

@@ -1,6 +1,11 @@
 // Splits chunks of a file into lines for a sink. Lines longer than the limit are skipped up to
 // their `\n` and reported once as too long, with memory bounded by the chunk, whatever the input.
 
+/** A read buffer for a LineReader: it holds at least two of the longest lines, so a line never needs more than one carry. */
+export function lineChunk(maxLineBytes: number, bytes = 1 << 20): Buffer {
+  return Buffer.allocUnsafe(Math.max(bytes, 2 * maxLineBytes));
+}
+
 export interface LineSink {
   /** One complete line, buf[start, end), without its `\n`. */
   line(buf: Buffer, start: number, end: number): void;

@@ -9,7 +9,7 @@
 import * as nodeFs from 'node:fs';
 import type { Stats as FileStats } from 'node:fs';
 import type { Fields } from '../../../common/log.js';
-import { LineReader, type LineSink } from './read-lines.js';
+import { lineChunk, LineReader, type LineSink } from './read-lines.js';
 
 export interface FileIdentity {
   dev: number;
@@ -80,7 +80,7 @@ export class TailFile {
     this.path = path;
     this.events = events;
     this.maxLineBytes = opts.maxLineBytes;
-    this.chunk = Buffer.allocUnsafe(Math.max(opts.chunkBytes ?? 1 << 20, opts.maxLineBytes * 2));
+    this.chunk = lineChunk(opts.maxLineBytes, opts.chunkBytes);
     this.fs = opts.fs ?? nodeFs;
   }
 
