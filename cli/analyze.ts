@@ -13,7 +13,7 @@ import { readFileOnce } from '../apps/analytics/source/read-file.js';
 import { lineChunk } from '../apps/analytics/source/read-lines.js';
 import { formatAlert } from '../apps/analytics/notify/console.js';
 import type { Stats } from '../apps/analytics/stats.js';
-import { readInThreads } from './analyze-split.js';
+import { PIECE_BYTES, readInThreads } from './analyze-split.js';
 
 export interface AnalyzeOptions {
   files: string[];
@@ -23,9 +23,6 @@ export interface AnalyzeOptions {
   /** Threads a large file is shared among (without rules). */
   threads: number;
 }
-
-/** A file is shared among threads in stretches of at least this size (a thread costs ~30 ms to start). */
-const MIN_STRETCH_BYTES = 16 << 20;
 
 /** Writes all of `data`; a pipe that is full (EAGAIN) is waited for, not an error. */
 function writeAll(fd: number, data: Buffer): void {
@@ -81,7 +78,7 @@ export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
   if (opts.json) out.write('{"alerts":[');
   for (const [i, file] of opts.files.entries()) {
     const size = sizes[i]!;
-    const threads = rules.length === 0 ? Math.min(opts.threads, Math.floor(size / MIN_STRETCH_BYTES)) : 1;
+    const threads = rules.length === 0 ? Math.min(opts.threads, Math.floor(size / PIECE_BYTES)) : 1;
     const read = progress && ((bytes: number): void => progress(bytesBefore + bytes));
     if (threads > 1) await readInThreads(file, size, threads, ingest, opts.maxLineBytes, read);
     // a regular file is read as it was at the start, as the threads read it: a live file may grow

@@ -1,6 +1,6 @@
 // The CSV contract (see SPEC): header `timestamp,cpu,ram,seq`, `\n` line ends, two decimals.
 import { stringify } from 'csv-stringify/sync';
-import { COMMA, DIGIT_0, DIGIT_9, DOT, NEWLINE } from './ascii.js';
+import { Ascii } from './ascii.js';
 
 export const COLUMNS = ['timestamp', 'cpu', 'ram', 'seq'] as const;
 
@@ -26,7 +26,7 @@ function writeSmall(buf: Uint8Array, pos: number, value: number): number {
   for (let x = value; x >= 10; x = (x / 10) | 0) end++;
   for (let i = end - 1, x = value; i >= pos; i--) {
     const q = (x / 10) | 0;
-    buf[i] = DIGIT_0 + x - q * 10;
+    buf[i] = Ascii.Digit0 + x - q * 10;
     x = q;
   }
   return end;
@@ -40,7 +40,7 @@ function writeUint(buf: Uint8Array, pos: number, value: number): number {
   let x = value - high * 1e9;
   for (let i = pos + 8; i >= pos; i--) {
     const q = (x / 10) | 0;
-    buf[i] = DIGIT_0 + x - q * 10;
+    buf[i] = Ascii.Digit0 + x - q * 10;
     x = q;
   }
   return pos + 9;
@@ -51,20 +51,20 @@ function writeHundredths(buf: Uint8Array, pos: number, hundredths: number): numb
   const whole = (hundredths / 100) | 0;
   const frac = hundredths - whole * 100;
   if (whole >= 100) {
-    buf[pos++] = DIGIT_0 + 1;
-    buf[pos++] = DIGIT_0;
-    buf[pos++] = DIGIT_0;
+    buf[pos++] = Ascii.Digit0 + 1;
+    buf[pos++] = Ascii.Digit0;
+    buf[pos++] = Ascii.Digit0;
   } else if (whole >= 10) {
     const tens = (whole / 10) | 0;
-    buf[pos++] = DIGIT_0 + tens;
-    buf[pos++] = DIGIT_0 + whole - tens * 10;
+    buf[pos++] = Ascii.Digit0 + tens;
+    buf[pos++] = Ascii.Digit0 + whole - tens * 10;
   } else {
-    buf[pos++] = DIGIT_0 + whole;
+    buf[pos++] = Ascii.Digit0 + whole;
   }
-  buf[pos] = DOT;
+  buf[pos] = Ascii.Dot;
   const tens = (frac / 10) | 0;
-  buf[pos + 1] = DIGIT_0 + tens;
-  buf[pos + 2] = DIGIT_0 + frac - tens * 10;
+  buf[pos + 1] = Ascii.Digit0 + tens;
+  buf[pos + 2] = Ascii.Digit0 + frac - tens * 10;
   return pos + 3;
 }
 
@@ -110,17 +110,17 @@ export class RowEncoder {
     this.timestampAt = timestampAt;
     this.timestampLength = pos - timestampAt;
     this.lastTimestamp = timestamp;
-    buf[pos++] = COMMA;
+    buf[pos++] = Ascii.Comma;
     pos = writeHundredths(buf, pos, c);
-    buf[pos++] = COMMA;
+    buf[pos++] = Ascii.Comma;
     pos = writeHundredths(buf, pos, r);
-    buf[pos++] = COMMA;
+    buf[pos++] = Ascii.Comma;
     const seqAt = pos;
     pos = seq === this.lastSeq + 1 ? this.increment(buf, pos) : writeUint(buf, pos, seq);
     this.seqAt = seqAt;
     this.seqLength = pos - seqAt;
     this.lastSeq = seq;
-    buf[pos] = NEWLINE;
+    buf[pos] = Ascii.Newline;
     return pos + 1;
   }
 
@@ -129,14 +129,14 @@ export class RowEncoder {
     const length = this.seqLength;
     copy(buf, this.seqAt, length, pos);
     let i = pos + length - 1;
-    while (i >= pos && buf[i] === DIGIT_9) buf[i--] = DIGIT_0;
+    while (i >= pos && buf[i] === Ascii.Digit9) buf[i--] = Ascii.Digit0;
     if (i >= pos) {
       buf[i]!++;
       return pos + length;
     }
     // 99…9 + 1: a one and as many zeros
-    buf[pos] = DIGIT_0 + 1;
-    buf.fill(DIGIT_0, pos + 1, pos + length + 1);
+    buf[pos] = Ascii.Digit0 + 1;
+    buf.fill(Ascii.Digit0, pos + 1, pos + length + 1);
     return pos + length + 1;
   }
 }

@@ -53,7 +53,7 @@ export function runNode(script: string, args: string[], cwd: string, env: NodeJS
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return { child, output: () => out, exited };
 }
 

@@ -37,7 +37,7 @@ export class Ingest implements FollowEvents {
     for (;;) {
       const nl = p.scanPlainLine(buf, start, end);
       if (nl < 0 || nl - start > maxLineBytes) return start;
-      this.take(p.judgePlain());
+      this.take(p.plain);
       start = nl + 1;
     }
   }

@@ -61,6 +61,10 @@ test('the fast lane through runs of plain lines judges exactly as the line-by-li
     () => `${1_700_000_000_000 + rand(1e6)},1,2,3\r`,
     () => `${1_700_000_000_000 + rand(1e6)},1,2,3,`,
     () => `${1_700_000_000_000 + rand(1e6)},1,2,3x`, // a number with something after it
+    () => `${1_700_000_000_000 + rand(1e6)}.${rand(2) * 5},1,2,3`, // a timestamp with decimals: .0 is whole, .5 is not
+    () => `${1_700_000_000_000 + rand(1e6)},1,2,${rand(9)}.${rand(2) * 5}`, // a seq with decimals
+    () => `${rand(2) * 1e15 + rand(3) * 1e14 + rand(9)},${100 + rand(2) / 100},${rand(10001) / 1000},${rand(2) ? 1e15 + rand(9) : ''}`, // 16 digits, just over 100, empty
+    () => `0,${rand(101)},1,1`, // timestamp zero
   ];
   const text = Buffer.from(['timestamp,cpu,ram,seq', ...Array.from({ length: 20_000 }, () => kinds[rand(3) === 0 ? rand(kinds.length) : 0]!())].join('\n') + '\n');
   const file = join(await tempDir(), 'mixed.csv');

@@ -1,6 +1,6 @@
 // `analyze` on several threads must give exactly what one pass gives: random files (headers that
 // reorder the columns mid-file, headerless starts, garbage, too-long lines, seq gaps and restarts,
-// CRLF, an unterminated last line) cut at random line boundaries, read stretch by stretch and
+// CRLF, an unterminated last line) cut at random line boundaries, read piece by piece and
 // appended in order.
 import test from 'ava';
 import fc from 'fast-check';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Ingest } from '../../apps/analytics/ingest.js';
 import { readFileOnce, type ByteRange } from '../../apps/analytics/source/read-file.js';
 import { Stats } from '../../apps/analytics/stats.js';
-import { firstMapping, readInThreads, readStretch, readStretches, splitAtLines, type ReadStretch } from '../../cli/analyze-split.js';
+import { firstMapping, inFileOrder, readInThreads, readStretch, splitAtLines, type PiecesJob } from '../../cli/analyze-split.js';
 import { runNode, tempDir } from '../helpers.js';
 
 const MAX_LINE = 200;
@@ -44,17 +44,19 @@ function lineStarts(text: Buffer): number[] {
   return starts;
 }
 
-async function inStretches(file: string, ranges: ByteRange[], reads?: ByteRange[]): Promise<ReturnType<Stats['report']>> {
-  const read: ReadStretch = async (range, mapping) => {
+/** Reads `pieces` one by one, as the threads would, and appends them in file order; `reads` records every read. */
+function inPieces(file: string, pieces: ByteRange[], reads?: ByteRange[]): ReturnType<Stats['report']> {
+  const job: PiecesJob = { file, pieces, assumed: firstMapping(file), horizon: HORIZON, maxLineBytes: MAX_LINE, claimed: new SharedArrayBuffer(4) };
+  const read = (range: ByteRange, mapping: PiecesJob['assumed']): ReturnType<typeof readStretch> => {
     reads?.push(range);
-    return readStretch({ file, range, mapping, horizon: HORIZON, maxLineBytes: MAX_LINE });
+    return readStretch(job, range, mapping);
   };
   const stats = new Stats(null);
-  for (const r of await readStretches(ranges, firstMapping(file), read)) stats.absorb(r.stats);
+  for (const r of inFileOrder(pieces, job.assumed, pieces.map((p) => read(p, job.assumed)), read)) stats.absorb(r.stats);
   return stats.report();
 }
 
-test('random files cut at random line boundaries: the stretches appended give exactly the one-pass result', async (t) => {
+test('random files cut at random line boundaries: the pieces appended give exactly the one-pass result', async (t) => {
   const dir = await tempDir();
   const file = join(dir, 'input.csv');
   let runs = 0;
@@ -67,14 +69,14 @@ test('random files cut at random line boundaries: the stretches appended give ex
       const bounds = [0, ...cuts, bytes.length];
       const ranges = bounds.slice(0, -1).map((start, k) => ({ start, end: bounds[k + 1]! }));
       runs++;
-      t.deepEqual(await inStretches(file, ranges), onePass(file));
+      t.deepEqual(inPieces(file, ranges), onePass(file));
     }),
     { numRuns: 400, seed: 20261128 },
   );
   t.log(`${runs} files`);
 });
 
-test('a header that reorders the columns mid-file: the stretch after it is read again with the new mapping', async (t) => {
+test('a header that reorders the columns mid-file: the pieces after it are read again with the new mapping', async (t) => {
   const dir = await tempDir();
   const file = join(dir, 'reordered.csv');
   const rows = (n: number, from: number, f: (ts: number, i: number) => string): string[] => Array.from({ length: n }, (_, i) => f(1_700_000_000_000 + (from + i) * 1000, from + i));
@@ -83,8 +85,8 @@ test('a header that reorders the columns mid-file: the stretch after it is read 
   const size = statSync(file).size;
   const reads: ByteRange[] = [];
   const ranges = splitAtLines(file, size, 4);
-  t.deepEqual(await inStretches(file, ranges, reads), onePass(file));
-  // the stretches after the one holding the reordering header are read twice, the others once
+  t.deepEqual(inPieces(file, ranges, reads), onePass(file));
+  // the pieces after the one holding the reordering header are read twice, the others once
   const header = text.indexOf('seq,ram');
   const after = ranges.filter((r) => r.start > header).length;
   t.true(after >= 1);
@@ -93,7 +95,7 @@ test('a header that reorders the columns mid-file: the stretch after it is read 
   const stable = join(dir, 'stable.csv');
   writeFileSync(stable, ['timestamp,cpu,ram,seq', ...rows(100, 1, (ts, i) => `${ts},${i % 90},50,${i}`)].join('\n') + '\n');
   const once: ByteRange[] = [];
-  await inStretches(stable, splitAtLines(stable, statSync(stable).size, 4), once);
+  inPieces(stable, splitAtLines(stable, statSync(stable).size, 4), once);
   t.is(once.length, 4);
 });
 
@@ -132,13 +134,17 @@ function largeFile(file: string): void {
   writeFileSync(file, parts.join(''));
 }
 
-test('worker threads: a large file in 3 stretches gives the one-pass result; the CLI prints the same with --threads 1 and 3', async (t) => {
+test('worker threads: a large file in 1 MiB pieces claimed by 3 threads gives the one-pass result; the CLI prints the same with --threads 1 and 3', async (t) => {
   const dir = await tempDir();
   const file = join(dir, 'large.csv');
   largeFile(file);
   const ingest = new Ingest(null);
   ingest.horizon = HORIZON;
-  t.is(await readInThreads(file, statSync(file).size, 3, ingest, MAX_LINE), 3);
+  const size = statSync(file).size;
+  const byThread = await readInThreads(file, size, 3, ingest, MAX_LINE, undefined, 1 << 20);
+  t.log(`pieces read by each thread: ${byThread.join(', ')}`);
+  t.is(byThread.length, 3);
+  t.is(byThread.reduce((a, b) => a + b), Math.ceil(size / (1 << 20)));
   const expected = onePass(file);
   t.deepEqual(ingest.stats.report(), expected);
   t.is(expected.gaps, 1);

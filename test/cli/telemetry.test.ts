@@ -121,7 +121,7 @@ test('analyze reads standard input (-), pipes and FIFOs exactly like the file; -
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-      child.on('exit', (code) => resolve({ code, out }));
+      child.on('close', (code) => resolve({ code, out }));
     });
   const cli = `"${process.execPath}" "${join(distRoot, CLI)}"`;
   for (const cmd of [`cat h.csv | ${cli} analyze --json --rules=rules.yaml -`, `mkfifo f.csv && (cat h.csv > f.csv &) && ${cli} analyze --rules=rules.yaml --json -- f.csv`]) {

@@ -1,8 +1,8 @@
 // Tolerant parsing of one CSV line (SPEC "CSV contract"). csv-parse is the parser of record; the
 // fast path below only extracts plain `digits[.digits]` fields and hands every other line to it.
-// Both feed the same `judge`, and a differential test holds the two to the same results.
+// Both feed the same `check`, and a differential test holds the two to the same results.
 import { parse } from 'csv-parse/sync';
-import { COMMA, CR, DIGIT_0, DIGIT_9, DOT, NEWLINE } from '../../../common/ascii.js';
+import { Ascii } from '../../../common/ascii.js';
 
 export const REASONS = ['columns', 'number', 'range', 'too_long'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -43,15 +43,29 @@ export const MAX_TIMESTAMP_MS = 8.64e15;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 export class LineParser {
-  mapping: Mapping | null = null;
+  /** The columns in force (null: none yet, the next line decides). */
+  get mapping(): Mapping | null {
+    return this.columns;
+  }
+
+  set mapping(m: Mapping | null) {
+    this.columns = m;
+    this.standard = m !== null && m.fields === 4 && m.timestamp === 0 && m.cpu === 1 && m.ram === 2 && m.seq === 3;
+  }
+
   // The accepted sample, valid after parse() returned Line.Sample.
   timestamp = 0;
   cpu = 0;
   ram = 0;
   /** NaN when the file has no seq column. */
   seq = NaN;
+  /** What the line scanPlainLine() just found is. */
+  plain: Line = Line.Blank;
   /** Lines that went through csv-parse rather than the fast path (counted off the hot path). */
   slowLines = 0;
+  private columns: Mapping | null = null;
+  /** The columns are `timestamp,cpu,ram,seq`, as the engine writes them: the fast lane's own scan. */
+  private standard = false;
   private readonly values = new Float64Array(MAX_FIELDS);
   private fieldCount = 0;
   private readonly fast: boolean;
@@ -76,36 +90,57 @@ export class LineParser {
 
   /** Judges buf[start, end) (no `\n`; a trailing `\r` is ignored). Returns a Line code. */
   parse(buf: Uint8Array, start: number, end: number): Line {
-    if (end > start && buf[end - 1] === CR) end--;
+    if (end > start && buf[end - 1] === Ascii.Cr) end--;
     if (end === start) return Line.Blank;
     // buf[end] is the line's `\r` or `\n`, or past the buffer: never part of a field
-    if (this.mapping !== null && this.fast && this.scanFields(buf, start) === end) return this.judge(this.fieldCount);
+    if (this.mapping !== null && this.fast && this.scanFields(buf, start, MAX_FIELDS) === end) return this.judge(this.fieldCount);
     return this.parseSlow(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'));
   }
 
   /**
    * The fast lane through a run of lines: when the line at buf[start] is plain numeric fields
-   * ending in `\n` before `end`, returns the index of that `\n` (judgePlain() then judges it);
+   * ending in `\n` before `end`, judges it into `plain` and returns the index of that `\n`;
    * otherwise -1, and the caller takes the line the general way (parse). buf[end - 1] must be a
    * `\n`: the scan then never reads past the buffer (which would make V8 deoptimize the loop).
    */
   scanPlainLine(buf: Uint8Array, start: number, end: number): number {
-    if (start >= end || this.mapping === null || !this.fast) return -1;
-    const stop = this.scanFields(buf, start);
-    return stop >= 0 && stop < end && buf[stop] === NEWLINE ? stop : -1;
-  }
-
-  /** Judges the line scanPlainLine() just found. */
-  judgePlain(): Line {
-    return this.judge(this.fieldCount);
+    if (start >= end || this.columns === null || !this.fast) return -1;
+    if (this.standard) return this.scanStandardLine(buf, start, end);
+    const stop = this.scanFields(buf, start, MAX_FIELDS);
+    if (stop < 0 || stop >= end || buf[stop] !== Ascii.Newline) return -1;
+    this.plain = this.judge(this.fieldCount);
+    return stop;
   }
 
   /**
-   * Plain `digits[.digits]` fields (≤15 digits each) separated by commas, from buf[start] on, into
-   * `values` (their number in fieldCount). Returns where they stop (the first byte that is none of
-   * these), or -1 for an empty field, a bare dot, a long number or more than MAX_FIELDS fields.
+   * scanPlainLine() for the `timestamp,cpu,ram,seq` columns, straight into the checks. The
+   * timestamp (13 digits, whole) has its own loop, in floating point; the three short fields go
+   * through scanFields, whose arithmetic then stays in small integers (V8 picks one kind of
+   * arithmetic per loop: with the timestamp in it, every digit cost a floating-point step, 1.4x slower).
    */
-  private scanFields(buf: Uint8Array, start: number): number {
+  private scanStandardLine(buf: Uint8Array, start: number, end: number): number {
+    let timestamp = 0;
+    let i = start;
+    let c = buf[i]!;
+    while (c >= Ascii.Digit0 && c <= Ascii.Digit9) {
+      timestamp = timestamp * 10 + (c - Ascii.Digit0);
+      c = buf[++i]!;
+    }
+    if (c !== Ascii.Comma || i === start || i - start > 15) return -1;
+    const stop = this.scanFields(buf, i + 1, 3);
+    if (stop < 0 || stop >= end || buf[stop] !== Ascii.Newline || this.fieldCount !== 3) return -1;
+    const v = this.values;
+    this.plain = this.check(timestamp, v[0]!, v[1]!, v[2]!, true);
+    return stop;
+  }
+
+  /**
+   * Up to `most` plain `digits[.digits]` fields (at most 15 digits each) separated by commas, from
+   * buf[start] on, into `values` (their number in fieldCount). Returns where they stop (the first
+   * byte that is none of these, or the comma after the last one), or -1 for a field that is no
+   * plain number.
+   */
+  private scanFields(buf: Uint8Array, start: number, most: number): number {
     const values = this.values;
     let n = 0;
     let i = start;
@@ -114,26 +149,25 @@ export class LineParser {
       let digits = 0;
       let scale = 0;
       let c = buf[i]!;
-      while (c >= DIGIT_0 && c <= DIGIT_9) {
-        mantissa = mantissa * 10 + (c - DIGIT_0);
+      while (c >= Ascii.Digit0 && c <= Ascii.Digit9) {
+        mantissa = mantissa * 10 + (c - Ascii.Digit0);
         digits++;
         c = buf[++i]!;
       }
       if (digits === 0) return -1;
-      if (c === DOT) {
+      if (c === Ascii.Dot) {
         c = buf[++i]!;
-        while (c >= DIGIT_0 && c <= DIGIT_9) {
-          mantissa = mantissa * 10 + (c - DIGIT_0);
+        while (c >= Ascii.Digit0 && c <= Ascii.Digit9) {
+          mantissa = mantissa * 10 + (c - Ascii.Digit0);
           scale++;
           c = buf[++i]!;
         }
         if (scale === 0) return -1;
-        digits += scale;
       }
-      if (digits > 15 || n === MAX_FIELDS) return -1;
+      if (digits + scale > 15) return -1;
       // mantissa and 10^scale are exact, so the quotient is correctly rounded: equal to Number(text)
       values[n++] = scale === 0 ? mantissa : mantissa / POW10[scale]!;
-      if (c !== COMMA) {
+      if (c !== Ascii.Comma || n === most) {
         this.fieldCount = n;
         return i;
       }
@@ -164,17 +198,19 @@ export class LineParser {
     return this.judge(fields.length);
   }
 
-  /** The contract's checks on the extracted values, in one place for both paths. */
+  /** The contract's checks on the n extracted values, as the mapping places them. */
   private judge(n: number): Line {
     const m = this.mapping ?? HEADERLESS;
     if (m.fields === 0 ? n !== 3 && n !== 4 : n !== m.fields) return Line.Columns;
     const v = this.values;
-    const timestamp = v[m.timestamp]!;
-    const cpu = v[m.cpu]!;
-    const ram = v[m.ram]!;
-    const seq = m.seq >= 0 && m.seq < n ? v[m.seq]! : NaN;
+    const hasSeq = m.seq >= 0 && m.seq < n;
+    return this.check(v[m.timestamp]!, v[m.cpu]!, v[m.ram]!, hasSeq ? v[m.seq]! : NaN, hasSeq);
+  }
+
+  /** The contract's checks on one row's values, in one place for every path. */
+  private check(timestamp: number, cpu: number, ram: number, seq: number, hasSeq: boolean): Line {
     if (!Number.isFinite(timestamp) || !Number.isFinite(cpu) || !Number.isFinite(ram) || !Number.isInteger(timestamp)) return Line.Number;
-    if (m.seq >= 0 && m.seq < n && !(Number.isInteger(seq) && seq >= 0)) return Line.Number;
+    if (hasSeq && !(Number.isInteger(seq) && seq >= 0)) return Line.Number;
     if (timestamp <= 0 || timestamp > MAX_TIMESTAMP_MS || !(cpu >= 0 && cpu <= 100) || !(ram >= 0 && ram <= 100)) return Line.Range;
     this.timestamp = timestamp;
     this.cpu = cpu;
