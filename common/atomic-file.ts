@@ -2,8 +2,12 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-/** Throws on failure (ENOSPC, EACCES…) and leaves no temp file behind. */
-export function writeFileAtomic(path: string, text: string): void {
+/**
+ * Throws on failure (ENOSPC, EACCES…) and leaves no temp file behind. The file is fsynced before
+ * the rename, so after a power loss `path` holds the old text or the new, never a torn one;
+ * `durable` also fsyncs the directory, so that it holds the new one.
+ */
+export function writeFileAtomic(path: string, text: string, durable = true): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     const fd = openSync(tmp, 'w');
@@ -18,6 +22,7 @@ export function writeFileAtomic(path: string, text: string): void {
     rmSync(tmp, { force: true });
     throw err;
   }
+  if (!durable) return;
   const dir = openSync(dirname(path), 'r');
   try {
     fsyncSync(dir);

@@ -149,7 +149,7 @@ export const configSchema: JSONSchemaType<Config> = {
         pollMs: {
           type: "integer",
           minimum: 10,
-          default: 1000,
+          default: 5000,
           maximum: 2147483647,
         },
         maxLineBytes: {

@@ -1,6 +1,6 @@
 // telemetry-analytics: follows the CSV, keeps statistics, evaluates the rules and notifies.
 //
-//   fs.watch / poll timer ─▶ tail.poll() ─▶ ingest (parse, stats) ─▶ alerting ─▶ transitions
+//   fs.watch / timer ─▶ turn(): tail.poll() ─▶ ingest (parse, stats) ─▶ alerting ─▶ transitions
 //   transitions ─▶ notifier: announcer (history, flapping) ─▶ email / alertmanager outboxes
 //               ─▶ state saved ─▶ console line
 //   HTTP: /metrics (and the dashboard) read the same objects at request time.
@@ -16,7 +16,7 @@ import { metricsRoute } from '../../common/metrics.js';
 import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
 import { redact } from '../../common/redact.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
-import { watchDir } from '../../common/watch-dir.js';
+import { watchFile } from '../../common/watch-file.js';
 import { createAnalysis } from './analysis.js';
 import { createDashboard, type Dashboard } from './dashboard/dashboard.js';
 import { LiveFeed } from './dashboard/live-feed.js';
@@ -39,7 +39,10 @@ import { POLL_BUDGET, TailFile } from './source/tail-file.js';
 import { loadState, saveState, type AnalyticsState } from './state-file.js';
 
 const APP = 'telemetry-analytics';
-const ABSENT_TICK_MS = 1000;
+/** While a backlog is read, the dashboard gets what arrived this often (once caught up, after every turn). */
+const BACKLOG_FLUSH_MS = 100;
+/** Without a watch on the CSV (no file yet, or the system refuses one) it is re-read at least this often. */
+const UNWATCHED_POLL_MS = 1000;
 const { config, file } = await loadConfigOrExit(APP);
 const { analytics } = config;
 const dataDir = config.data.dir;
@@ -54,7 +57,7 @@ const rules = ((): Rule[] => {
 })();
 // The live dashboard's feed, only when the HTTP server is on: it sees every sample and transition.
 let dashboard: Dashboard | null = null;
-const feed = analytics.http.listen ? new LiveFeed(randomUUID().slice(0, 8), () => dashboard?.wake()) : null;
+const feed = analytics.http.listen ? new LiveFeed(randomUUID().slice(0, 8)) : null;
 const { ingest, alerting } = createAnalysis(rules, analytics.windowMs, clock.now(), undefined, feed ?? undefined);
 const csvPath = join(dataDir, 'telemetry.csv');
 const tail = new TailFile(csvPath, ingest, { maxLineBytes: analytics.maxLineBytes });
@@ -103,17 +106,19 @@ const queued = [email, alertmanager?.channel].filter((c): c is QueuedChannel => 
 
 let dirty = false;
 let checkpointFailing = false;
+let savedAt = 0;
 /** Saves the state; a failure (a full disk, a deleted data/) is logged once and retried, never fatal. */
-function checkpoint(): void {
+function checkpoint(durable = true): void {
   try {
     mkdirSync(dataDir, { recursive: true });
-    saveState(dataDir, { version: 1, position: tail.position, parser: ingest.parser.save(), stats: ingest.stats.save(), alerts: alerting.save(), announce: announcer.save() });
+    saveState(dataDir, { version: 1, position: tail.position, parser: ingest.parser.save(), stats: ingest.stats.save(), alerts: alerting.save(), announce: announcer.save() }, durable);
     if (checkpointFailing) log.info('analytics state saved again', { dir: dataDir });
     checkpointFailing = dirty = false;
   } catch (err) {
     if (!checkpointFailing) log.error('cannot save the analytics state; evaluating on and retrying', { dir: dataDir, error: describeCause(err) });
     checkpointFailing = dirty = true;
   }
+  savedAt = clock.now();
 }
 const notifier = new Notifier({ announcer, queued, console: consoleChannel, checkpoint });
 /** Transitions from the rules: shown on the dashboard (all of them), announced (see Notifier). */
@@ -122,41 +127,55 @@ function judged(transitions: Transition[], now: number): void {
   notifier.offer(transitions, now);
 }
 
-let pollTimer: NodeJS.Timeout | undefined;
+let turnTimer: NodeJS.Timeout | undefined;
 let stopping = false;
-function poll(): void {
-  clearTimeout(pollTimer);
+let flushedAt = 0;
+/**
+ * One turn of the app: read what the file has (up to a budget), judge the clock-driven rules,
+ * announce, push the dashboard, and save the state when it is due. A file event starts a turn at
+ * once; the timer when a rule is due by the clock (`absent`, a reminder, a flapping rule settling)
+ * or after pollMs without an event. At 1 Hz the app wakes about once a sample.
+ */
+function turn(): void {
+  clearTimeout(turnTimer);
   if (stopping) return;
   const before = ingest.stats.samples;
   const offset = tail.position?.offset;
   ingest.setClock(clock.now());
   const read = tail.poll(POLL_BUDGET);
-  if (ingest.stats.samples !== before) alerting.onArrival(clock.now());
+  csvWatch.retarget();
+  const now = clock.now();
+  if (ingest.stats.samples !== before) alerting.onArrival(now);
   if (tail.position?.offset !== offset) dirty = true;
-  judged(alerting.take(), clock.now());
-  pollTimer = setTimeout(poll, read >= POLL_BUDGET ? 0 : analytics.pollMs);
+  alerting.tick(now);
+  judged(alerting.take(), now);
+  notifier.tick(now);
+  // a periodic save need not survive a power loss (an older state is read on from exactly): no directory fsync
+  if (dirty && now - savedAt >= analytics.checkpointMs) checkpoint(false);
+  const behind = read >= POLL_BUDGET;
+  if (!behind || now - flushedAt >= BACKLOG_FLUSH_MS) {
+    dashboard?.flush();
+    flushedAt = now;
+  }
+  const due = Math.min(alerting.nextDue(), announcer.nextDue()) - clock.now();
+  const poll = csvWatch.watching ? analytics.pollMs : Math.min(analytics.pollMs, UNWATCHED_POLL_MS);
+  turnTimer = setTimeout(turn, behind ? 0 : Math.max(0, Math.min(due, poll)));
 }
 
-// File events come in bursts while the engine writes fast: one poll per turn of the event loop.
-let pollSoon: NodeJS.Immediate | undefined;
+// File events come in bursts while the engine writes fast: one turn per turn of the event loop.
+let turnSoon: NodeJS.Immediate | undefined;
 const onCsvEvent = (): void => {
-  pollSoon ??= setImmediate(() => {
-    pollSoon = undefined;
-    poll();
+  turnSoon ??= setImmediate(() => {
+    turnSoon = undefined;
+    turn();
   });
 };
 const applyRules = (next: Rule[]): ReturnType<typeof alerting.replace> => {
   announcer.replace(announced(next));
   return alerting.replace(next);
 };
-const stopWatching = [watchDir(dataDir, ['telemetry.csv'], onCsvEvent), watchRules(analytics.rules, applyRules)];
-const absentTimer = setInterval(() => {
-  const now = clock.now();
-  alerting.tick(now);
-  judged(alerting.take(), now);
-  notifier.tick(now);
-}, ABSENT_TICK_MS);
-const checkpointTimer = setInterval(() => dirty && checkpoint(), Math.max(analytics.checkpointMs, 50));
+const csvWatch = watchFile(csvPath, onCsvEvent);
+const stopWatchingRules = watchRules(analytics.rules, applyRules);
 // only what was announced: a firing recorded as history is not sent to Alertmanager either
 const resendTimer = alertmanager && setInterval(() => void alertmanager.resend(alerting.firing().filter((f) => announcer.isAnnouncedFiring(f.rule.name))), config.alertmanager.resendMs);
 
@@ -235,15 +254,16 @@ if (feed) {
 }
 const http = await startHttpServer(APP, analytics.http.listen, routes);
 
-poll();
+turn();
 signalReady();
 log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules: analytics.rules, ruleCount: alerting.ruleCount, resumedAt: saved?.position?.offset ?? 0, samples: ingest.stats.samples });
 
 onShutdown(async (signal) => {
   stopping = true;
-  clearTimeout(pollTimer);
-  for (const t of [absentTimer, checkpointTimer, summaryTimer, resendTimer]) if (t) clearInterval(t);
-  for (const stop of stopWatching) stop();
+  clearTimeout(turnTimer);
+  for (const t of [summaryTimer, resendTimer]) if (t) clearInterval(t);
+  csvWatch.close();
+  stopWatchingRules();
   try {
     checkpoint();
     dashboard?.stop();

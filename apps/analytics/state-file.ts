@@ -46,7 +46,7 @@ export function loadState(dataDir: string, now: number): AnalyticsState | null {
   return null;
 }
 
-
-export function saveState(dataDir: string, state: AnalyticsState): void {
-  writeFileAtomic(statePath(dataDir), JSON.stringify(state));
+/** `durable`: the rename itself survives a power loss too (see writeFileAtomic). */
+export function saveState(dataDir: string, state: AnalyticsState, durable: boolean): void {
+  writeFileAtomic(statePath(dataDir), JSON.stringify(state), durable);
 }

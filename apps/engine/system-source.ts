@@ -1,7 +1,7 @@
 // This host's CPU % (from time deltas of /proc/stat's `cpu` line, or os.cpus() elsewhere) and
-// RAM % (MemAvailable / MemTotal). One small read each per sample: os.cpus() would also read every
-// core's frequency, several files a second for nothing.
-import { readFileSync } from 'node:fs';
+// RAM % (MemAvailable / MemTotal). One small read each per sample, through descriptors kept open:
+// os.cpus() would also read every core's frequency, several files a second for nothing.
+import { openSync, readSync } from 'node:fs';
 import { cpus, freemem, totalmem } from 'node:os';
 import { roundPercent, type Reading } from './reading.js';
 
@@ -22,13 +22,8 @@ export function parseProcStat(text: string): CpuTimes | null {
   return { busy, total: busy + idle + iowait };
 }
 
-function cpuTimes(): CpuTimes {
-  try {
-    const times = parseProcStat(readFileSync('/proc/stat', 'latin1'));
-    if (times) return times;
-  } catch {
-    // not Linux: fall through to os.cpus
-  }
+/** CPU times from os.cpus(), where there is no /proc. */
+function osCpuTimes(): CpuTimes {
   let busy = 0;
   let total = 0;
   for (const { times } of cpus()) {
@@ -39,19 +34,35 @@ function cpuTimes(): CpuTimes {
   return { busy, total };
 }
 
-function ramPercent(): number {
-  try {
-    const info = readFileSync('/proc/meminfo', 'utf8');
-    const total = Number(/^MemTotal:\s+(\d+)/m.exec(info)?.[1]);
-    const available = Number(/^MemAvailable:\s+(\d+)/m.exec(info)?.[1]);
-    if (total > 0 && Number.isFinite(available)) return (100 * (total - available)) / total;
-  } catch {
-    // not Linux: fall through to os.freemem
-  }
-  return (100 * (totalmem() - freemem())) / totalmem();
+/** RAM in use, % (MemTotal - MemAvailable), from /proc/meminfo's text; null when it lacks them. */
+function meminfoPercent(text: string): number | null {
+  const total = Number(/^MemTotal:\s+(\d+)/m.exec(text)?.[1]);
+  const available = Number(/^MemAvailable:\s+(\d+)/m.exec(text)?.[1]);
+  return total > 0 && Number.isFinite(available) ? (100 * (total - available)) / total : null;
 }
 
-export function createSystemSource(): () => Reading {
+/**
+ * The first 4 KiB of a /proc file (where the lines read here are), read anew each time through
+ * one descriptor kept open: the kernel writes the text afresh at every read from offset 0. Null
+ * where the file cannot be opened (not Linux).
+ */
+function procReader(path: string): (() => string) | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  const buf = Buffer.allocUnsafe(4096);
+  return () => buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0));
+}
+
+/** Samples this host; `proc` is where the proc files are (a test passes a directory of its own). */
+export function createSystemSource(proc = '/proc'): () => Reading {
+  const stat = procReader(`${proc}/stat`);
+  const meminfo = procReader(`${proc}/meminfo`);
+  const cpuTimes = (): CpuTimes => (stat && parseProcStat(stat())) ?? osCpuTimes();
+  const ramPercent = (): number => (meminfo && meminfoPercent(meminfo())) ?? (100 * (totalmem() - freemem())) / totalmem();
   let last = cpuTimes();
   return () => {
     const now = cpuTimes();

@@ -7,6 +7,7 @@ import { MAX_ROW_BYTES, RowEncoder } from '../../common/csv-format.js';
 import { sleepSync } from '../../common/sleep-sync.js';
 import { CsvFileSink } from './csv-file-sink.js';
 import { FIELDS, Ring } from './ring.js';
+import { syncDue } from './schedule.js';
 import { reportFailures, Counter, type WorkerData, type WorkerMessage } from './worker-protocol.js';
 
 reportFailures('writer');
@@ -88,7 +89,7 @@ function drain(): void {
       counters[Counter.lastSeq] = batch[last + 3]!;
     }
     if (Date.now() - checkedAt >= IDENTITY_CHECK_MS) checkIdentity();
-    if (sink.needsSync && Date.now() - lastSync >= engine.fsyncMs) {
+    if (sink.needsSync && syncDue(Date.now(), lastSync, engine.fsyncMs, n > 0)) {
       retry('syncing the CSV file', () => sink.sync());
       lastSync = Date.now();
     }

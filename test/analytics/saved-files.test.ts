@@ -52,7 +52,7 @@ for (const [name, text] of variants) {
 
 test('state file: a good state loads; one from before this version gets defaults (episodes, announce)', async (t) => {
   const dir = await tempDir();
-  saveState(dir, good);
+  saveState(dir, good, true);
   t.deepEqual(loadState(dir, 0), good);
   const { announce: _a, ...older } = good;
   const rules = { r: { ...good.alerts.rules.r, episodes: undefined } };

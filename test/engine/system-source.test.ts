@@ -1,4 +1,7 @@
 import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers.js';
 import { createSystemSource, parseProcStat } from '../../apps/engine/system-source.js';
 
 test('/proc/stat: busy is user+nice+system+irq+softirq+steal; idle and iowait are not busy', (t) => {
@@ -18,4 +21,19 @@ test('this host: readings are percentages with at most two decimals', (t) => {
     }
     t.true(ram > 0, 'a running host uses some memory');
   }
+});
+
+test('proc files are read anew at every sample: CPU from the time deltas, RAM from MemTotal and MemAvailable', async (t) => {
+  const proc = await tempDir();
+  const stat = (busy: number, idle: number): void => writeFileSync(join(proc, 'stat'), `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\nintr 1 2 3\n`);
+  const meminfo = (availableKiB: number): void => writeFileSync(join(proc, 'meminfo'), `MemTotal:       8000000 kB\nMemFree:         100000 kB\nMemAvailable:   ${availableKiB} kB\n`);
+  stat(1000, 9000);
+  meminfo(6000000);
+  const read = createSystemSource(proc);
+  stat(1250, 9750); // 250 busy of 1000
+  meminfo(2000000);
+  t.deepEqual(read(), { cpu: 25, ram: 75 });
+  stat(1250 + 333, 9750 + 667);
+  meminfo(7990000);
+  t.deepEqual(read(), { cpu: 33.3, ram: 0.13 });
 });

@@ -2,7 +2,7 @@
 // list (no path is ever built from the URL), `/api/state` (JSON) and `/events` (Server-Sent
 // Events: a snapshot first, then points, transitions and stats; resumable with Last-Event-ID).
 //
-//   LiveFeed.flush() every FLUSH_MS while something arrived ─▶ each client's socket
+//   flush(): LiveFeed.flush() (the app calls it after each turn it caught up in) ─▶ each client's socket
 //   a client that cannot keep up (its buffer over SLOW_CLIENT_BYTES) is dropped; it reconnects
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
@@ -12,7 +12,6 @@ import { projectRoot } from '../../../common/config.js';
 import type { Handler } from '../../../common/http-server.js';
 import type { FeedEvent, LiveFeed } from './live-feed.js';
 
-const FLUSH_MS = 100;
 const STATS_MS = 1000;
 const HEARTBEAT_MS = 15_000;
 export const MAX_CLIENTS = 16;
@@ -47,15 +46,14 @@ function sse(res: ServerResponse, id: string | null, type: string, data: unknown
 
 export interface Dashboard {
   routes: Map<string, Handler>;
-  /** Arms the flush timer: the feed calls it when something arrives after a flush. */
-  wake(): void;
+  /** Sends what the feed gathered since the last flush to every client. */
+  flush(): void;
   clients(): number;
   stop(): void;
 }
 
 export function createDashboard(feed: LiveFeed, stateOf: StateOf): Dashboard {
   const clients = new Set<ServerResponse>();
-  let flushTimer: NodeJS.Timeout | undefined;
   let statsTimer: NodeJS.Timeout | undefined;
   let heartbeat: NodeJS.Timeout | undefined;
 
@@ -71,7 +69,6 @@ export function createDashboard(feed: LiveFeed, stateOf: StateOf): Dashboard {
     }
   };
   const flush = (): void => {
-    flushTimer = undefined;
     const events = feed.flush();
     broadcast((res) => events.forEach((e) => send(res, e)));
   };
@@ -125,12 +122,9 @@ export function createDashboard(feed: LiveFeed, stateOf: StateOf): Dashboard {
 
   return {
     routes,
-    wake: () => {
-      flushTimer ??= setTimeout(flush, FLUSH_MS);
-    },
+    flush,
     clients: () => clients.size,
     stop: () => {
-      clearTimeout(flushTimer);
       stopIdle();
       for (const res of clients) res.end();
       clients.clear();

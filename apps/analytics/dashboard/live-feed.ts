@@ -92,23 +92,14 @@ export class LiveFeed {
   private dirty = false;
   /** The newest sample's own timestamp (ms), 0 before the first. */
   lastSampleAt = 0;
-  private readonly wake: () => void;
 
-  /** `wake` is called when something arrives after a flush: the shell then arms its flush timer. */
-  constructor(boot: string, wake: () => void = () => undefined) {
+  constructor(boot: string) {
     this.boot = boot;
-    this.wake = wake;
-  }
-
-  private touch(): void {
-    if (this.dirty) return;
-    this.dirty = true;
-    this.wake();
   }
 
   /** One accepted sample (the ingest path: a few additions, no allocation within a bucket). */
   onSample(timestamp: number, cpu: number, ram: number): void {
-    if (!this.dirty) this.touch();
+    this.dirty = true;
     if (timestamp > this.lastSampleAt) this.lastSampleAt = timestamp;
     let slot = Math.floor(timestamp / this.width);
     const b = this.bucket;
@@ -144,7 +135,7 @@ export class LiveFeed {
     if (t.kind !== 'firing' && t.kind !== 'resolved') return;
     const before = this.transitions.get(t.rule);
     this.transitions.set(t.rule, { rule: t.rule, state: t.kind, timestamp: t.timestamp, value: t.value, coalesced: before ? before.coalesced + 1 : 0 });
-    this.touch();
+    this.dirty = true;
   }
 
   /** Closes what arrived since the last flush into events (the open bucket goes out as it stands). */

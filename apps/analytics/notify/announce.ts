@@ -128,6 +128,18 @@ export class Announcer {
     return notices;
   }
 
+  /** The wall time at which tick() next has something to do: a flapping rule settles or sums up (Infinity: none). */
+  nextDue(): number {
+    let due = Infinity;
+    for (const [name, s] of this.states) {
+      const f = s.flapping;
+      const rule = this.rules.get(name);
+      if (!f || !rule?.flap) continue;
+      due = Math.min(due, f.lastChangeAt + rule.flap.windowMs, rule.repeatMs > 0 ? f.lastSummaryAt + rule.repeatMs : Infinity);
+    }
+    return due;
+  }
+
   save(): AnnouncerState {
     return Object.fromEntries(this.states);
   }

@@ -2,7 +2,7 @@
 // into transitions, swaps rules on reload (unchanged rules keep their state, as Prometheus'
 // CopyState), and saves/restores everything with the analytics state.
 import type { Severity } from '../../../common/config.js';
-import { evaluateAbsent, evaluateThreshold, INACTIVE, transitionOf, type AlertState, type TransitionKind } from './evaluate.js';
+import { absentDue, evaluateAbsent, evaluateThreshold, INACTIVE, transitionOf, type AlertState, type TransitionKind } from './evaluate.js';
 import type { AbsentRule, Channel, Metric, Rule, ThresholdRule } from './rule.js';
 import { WindowAggregate } from './window-aggregate.js';
 
@@ -132,6 +132,13 @@ export class Alerting {
   /** Absent rules judged against the wall clock; the shell calls this on a timer. */
   tick(now: number): void {
     this.judgeAbsent(now, false);
+  }
+
+  /** The wall time at which tick() next has something to do (Infinity: only a sample changes anything). */
+  nextDue(): number {
+    let due = Infinity;
+    for (const t of this.absents) due = Math.min(due, absentDue(t.rule, t.state, this.lastArrival));
+    return due;
   }
 
   /** The state of every rule, by name. */

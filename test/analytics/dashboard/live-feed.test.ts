@@ -6,11 +6,9 @@ import { notice } from '../notice-fixture.js';
 const T = 1_800_000_000_000;
 
 test('samples become 100 ms buckets of avg and max by sample time: no spike disappears', (t) => {
-  let wakes = 0;
-  const feed = new LiveFeed('b1', () => wakes++);
+  const feed = new LiveFeed('b1');
   for (let i = 0; i < 1000; i++) feed.onSample(T + i * 0.1, i === 500 ? 99.5 : 10, 20); // 1000 samples in one bucket
   feed.onSample(T + BUCKET_MS, 30, 40);
-  t.is(wakes, 1, 'the shell is woken once until the next flush');
   const [e] = feed.flush();
   t.is(e!.type, 'points');
   const points = e!.data as Point[];

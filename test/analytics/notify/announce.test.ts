@@ -66,7 +66,18 @@ test('flapping with repeat: one summary per repeat with the changes since the la
   for (let i = 2; i < 50; i++) t.deepEqual(kinds(h.sample(i % 2 ? 50 : 90, NOW + i * SEC)), []);
   t.deepEqual(kinds(h.sample(90, NOW + 61 * SEC)), ['flapping-summary(49)']);
   t.deepEqual(kinds(h.tick(NOW + 100 * SEC)), []);
+  t.is(h.announcer().nextDue(), NOW + 121 * SEC, 'the next summary, a repeat after the last');
+  t.deepEqual(kinds(h.tick(NOW + 121 * SEC - 1)), []);
   t.deepEqual(kinds(h.tick(NOW + 121 * SEC)), ['flapping-summary(0)']);
+  for (const at of [181, 241, 301]) {
+    t.is(h.announcer().nextDue(), NOW + at * SEC);
+    t.deepEqual(kinds(h.tick(NOW + at * SEC)), ['flapping-summary(0)']);
+  }
+  // no change since NOW + 61 s: it settles a window after that
+  t.is(h.announcer().nextDue(), NOW + 61 * SEC + 5 * 60 * SEC);
+  t.deepEqual(kinds(h.tick(NOW + 361 * SEC - 1)), []);
+  t.deepEqual(kinds(h.tick(NOW + 361 * SEC)), ['settled(49,firing)'], 'settled: every change held back');
+  t.is(h.announcer().nextDue(), Infinity, 'nothing flaps: only a change can bring a notice');
 });
 
 test('flap: off announces every change', (t) => {

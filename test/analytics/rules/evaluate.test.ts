@@ -111,23 +111,30 @@ test('over + aggregate min and max', (t) => {
   ]);
 });
 
-test('absent: fires after the wall-clock gap, repeats, resolves on the next sample', (t) => {
+test('absent: fires after the wall-clock gap, repeats, resolves on the next sample; nextDue() names each moment', (t) => {
   const alerting = new Alerting(parseRules('r.yaml', 'rules: [{ name: no_data, absent: 10s, repeat: 30s }]'), 1_000);
   const kinds = (): string[] => alerting.take().map((o) => o.kind);
+  t.is(alerting.nextDue(), 11_000);
   alerting.tick(10_999);
   t.deepEqual(kinds(), []);
   alerting.tick(11_000);
   t.deepEqual(kinds(), ['firing']);
+  t.is(alerting.nextDue(), 41_000, 'the first reminder');
   alerting.tick(20_000);
+  t.deepEqual(kinds(), []);
+  alerting.tick(40_999);
   t.deepEqual(kinds(), []);
   alerting.tick(41_000);
   t.deepEqual(kinds(), ['repeat']);
+  t.is(alerting.nextDue(), 71_000);
   alerting.onSample(BASE, 50, 50);
   alerting.onArrival(45_000);
   const resolved = alerting.take();
   t.deepEqual(resolved.map((o) => [o.kind, o.timestamp, o.since]), [['resolved', 45_000, 1_000]]);
+  t.is(alerting.nextDue(), 55_000, 'absent again 10 s after the last sample');
   alerting.tick(54_999);
   t.deepEqual(kinds(), []);
+  t.is(new Alerting(parseRules('r.yaml', 'rules: [{ name: hot, metric: cpu, above: 80 }]'), 1_000).nextDue(), Infinity, 'thresholds change only on samples');
 });
 
 test('idempotency keys name rule, episode and transition, and are stable on replay', (t) => {
