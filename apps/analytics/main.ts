@@ -16,6 +16,7 @@ import { metricsRoute } from '../../common/metrics.js';
 import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
 import { redact } from '../../common/redact.js';
 import { fail, loadConfigOrExit } from '../../common/start-app.js';
+import { flushDue } from '../../common/flush-due.js';
 import { watchFile } from '../../common/watch-file.js';
 import { createAnalysis } from './analysis.js';
 import { createDashboard, type Dashboard } from './dashboard/dashboard.js';
@@ -39,8 +40,8 @@ import { POLL_BUDGET, TailFile } from './source/tail-file.js';
 import { loadState, saveState, type AnalyticsState } from './state-file.js';
 
 const APP = 'telemetry-analytics';
-/** While a backlog is read, the dashboard gets what arrived this often (once caught up, after every turn). */
-const BACKLOG_FLUSH_MS = 100;
+/** The dashboard's clients get what arrived within this long (at low rates, in the turn that read it). */
+const FLUSH_MS = 100;
 /** Without a watch on the CSV (no file yet, or the system refuses one) it is re-read at least this often. */
 const UNWATCHED_POLL_MS = 1000;
 const { config, file } = await loadConfigOrExit(APP);
@@ -132,9 +133,10 @@ let stopping = false;
 let flushedAt = 0;
 /**
  * One turn of the app: read what the file has (up to a budget), judge the clock-driven rules,
- * announce, push the dashboard, and save the state when it is due. A file event starts a turn at
- * once; the timer when a rule is due by the clock (`absent`, a reminder, a flapping rule settling)
- * or after pollMs without an event. At 1 Hz the app wakes about once a sample.
+ * announce, save the state and push the dashboard when due. A file event starts a turn at once;
+ * the timer when something is due by the clock (an `absent` rule, a reminder, a flapping rule
+ * settling, a save, a dashboard flush) or after pollMs without an event. At 1 Hz the app wakes
+ * once a sample.
  */
 function turn(): void {
   clearTimeout(turnTimer);
@@ -146,20 +148,21 @@ function turn(): void {
   csvWatch.retarget();
   const now = clock.now();
   if (ingest.stats.samples !== before) alerting.onArrival(now);
-  if (tail.position?.offset !== offset) dirty = true;
+  const moved = tail.position?.offset !== offset;
+  if (moved) dirty = true;
   alerting.tick(now);
   judged(alerting.take(), now);
   notifier.tick(now);
   // a periodic save need not survive a power loss (an older state is read on from exactly): no directory fsync
-  if (dirty && now - savedAt >= analytics.checkpointMs) checkpoint(false);
-  const behind = read >= POLL_BUDGET;
-  if (!behind || now - flushedAt >= BACKLOG_FLUSH_MS) {
+  if (dirty && flushDue(now, savedAt, analytics.checkpointMs, moved)) checkpoint(false);
+  if (feed?.unsent && flushDue(now, flushedAt, FLUSH_MS, true)) {
     dashboard?.flush();
     flushedAt = now;
   }
-  const due = Math.min(alerting.nextDue(), announcer.nextDue()) - clock.now();
+  if (read >= POLL_BUDGET) return void (turnTimer = setTimeout(turn, 0)); // more to read
   const poll = csvWatch.watching ? analytics.pollMs : Math.min(analytics.pollMs, UNWATCHED_POLL_MS);
-  turnTimer = setTimeout(turn, behind ? 0 : Math.max(0, Math.min(due, poll)));
+  const next = Math.min(alerting.nextDue(), announcer.nextDue(), dirty ? savedAt + analytics.checkpointMs : Infinity, feed?.unsent ? flushedAt + FLUSH_MS : Infinity, now + poll);
+  turnTimer = setTimeout(turn, Math.max(0, next - clock.now()));
 }
 
 // File events come in bursts while the engine writes fast: one turn per turn of the event loop.

@@ -1,5 +1,4 @@
-// When the engine acts: the drift-free sampling schedule (the k-th sample is due at start +
-// k·interval; a late tick never bursts), and when the writer fsyncs.
+// Drift-free schedule: the k-th sample is due at start + k·interval; a late tick never bursts.
 
 export interface Tick {
   /** Index of the slot this sample fills. */
@@ -16,13 +15,4 @@ export function planTick(start: number, interval: number, k: number, now: number
   const skipped = Math.max(0, behind);
   const slot = k + skipped;
   return { k: slot, skipped, delay: Math.max(0, start + (slot + 1) * interval - now) };
-}
-
-/**
- * Whether the writer fsyncs now (`wrote`: it has just written rows). Every row is on disk within
- * fsyncMs of its write; a write also syncs at once when the last fsync is half that old, so at low
- * rates a row is written and synced in one wake-up, not two.
- */
-export function syncDue(now: number, lastSync: number, fsyncMs: number, wrote: boolean): boolean {
-  return now - lastSync >= (wrote ? fsyncMs / 2 : fsyncMs);
 }

@@ -3,11 +3,11 @@
 // producer applies the queue's full policy.
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeCause } from '../../common/errors.js';
+import { flushDue } from '../../common/flush-due.js';
 import { MAX_ROW_BYTES, RowEncoder } from '../../common/csv-format.js';
 import { sleepSync } from '../../common/sleep-sync.js';
 import { CsvFileSink } from './csv-file-sink.js';
 import { FIELDS, Ring } from './ring.js';
-import { syncDue } from './schedule.js';
 import { reportFailures, Counter, type WorkerData, type WorkerMessage } from './worker-protocol.js';
 
 reportFailures('writer');
@@ -89,7 +89,7 @@ function drain(): void {
       counters[Counter.lastSeq] = batch[last + 3]!;
     }
     if (Date.now() - checkedAt >= IDENTITY_CHECK_MS) checkIdentity();
-    if (sink.needsSync && syncDue(Date.now(), lastSync, engine.fsyncMs, n > 0)) {
+    if (sink.needsSync && flushDue(Date.now(), lastSync, engine.fsyncMs, n > 0)) {
       retry('syncing the CSV file', () => sink.sync());
       lastSync = Date.now();
     }

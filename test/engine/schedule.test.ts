@@ -1,6 +1,7 @@
 import test from 'ava';
 import fc from 'fast-check';
-import { planTick, syncDue } from '../../apps/engine/schedule.js';
+import { planTick } from '../../apps/engine/schedule.js';
+import { flushDue } from '../../common/flush-due.js';
 
 test('slots are due at start + k·interval; late ticks are skipped, never burst', (t) => {
   const start = 1_000;
@@ -24,12 +25,12 @@ function simulateWriter(times: number[], fsyncMs: number): { syncs: number[]; wa
     // waiting for the next row, it wakes at lastSync + fsyncMs when something is unsynced
     if (dirty && lastSync + fsyncMs < t) {
       wakeups++;
-      if (syncDue(lastSync + fsyncMs, lastSync, fsyncMs, false)) syncs.push((lastSync += fsyncMs));
+      if (flushDue(lastSync + fsyncMs, lastSync, fsyncMs, false)) syncs.push((lastSync += fsyncMs));
       dirty = false;
     }
     wakeups++;
     dirty = true;
-    if (syncDue(t, lastSync, fsyncMs, true)) {
+    if (flushDue(t, lastSync, fsyncMs, true)) {
       syncs.push((lastSync = t));
       dirty = false;
     }
@@ -39,11 +40,11 @@ function simulateWriter(times: number[], fsyncMs: number): { syncs: number[]; wa
 }
 
 test('the writer syncs every row within fsyncMs; at 1 Hz it syncs each row in the wake-up that writes it', (t) => {
-  t.true(syncDue(1_500, 1_000, 1_000, true), 'a write half a period after the last sync syncs');
-  t.false(syncDue(1_499, 1_000, 1_000, true));
-  t.false(syncDue(1_999, 1_000, 1_000, false), 'a timed wake-up syncs a full period after');
-  t.true(syncDue(2_000, 1_000, 1_000, false));
-  t.true(syncDue(5, 5, 0, true), 'fsyncMs 0: every write');
+  t.true(flushDue(1_500, 1_000, 1_000, true), 'a write half a period after the last sync syncs');
+  t.false(flushDue(1_499, 1_000, 1_000, true));
+  t.false(flushDue(1_999, 1_000, 1_000, false), 'a timed wake-up syncs a full period after');
+  t.true(flushDue(2_000, 1_000, 1_000, false));
+  t.true(flushDue(5, 5, 0, true), 'fsyncMs 0: every write');
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 200 }), fc.constantFrom(0, 250, 1000, 5000), (raw, fsyncMs) => {
       const times = [...raw].sort((a, b) => a - b);

@@ -97,6 +97,11 @@ export class LiveFeed {
     this.boot = boot;
   }
 
+  /** Something arrived since the last flush. */
+  get unsent(): boolean {
+    return this.dirty;
+  }
+
   /** One accepted sample (the ingest path: a few additions, no allocation within a bucket). */
   onSample(timestamp: number, cpu: number, ram: number): void {
     this.dirty = true;
