@@ -40,7 +40,7 @@ import { POLL_BUDGET, TailFile } from './source/tail-file.js';
 import { loadState, saveState, type AnalyticsState } from './state-file.js';
 
 const APP = 'telemetry-analytics';
-/** The dashboard's clients get what arrived within this long (at low rates, in the turn that read it). */
+/** The dashboard's clients get what arrived within this long (at low rates, from the turn that read it). */
 const FLUSH_MS = 100;
 /** Without a watch on the CSV (no file yet, or the system refuses one) it is re-read at least this often. */
 const UNWATCHED_POLL_MS = 1000;
@@ -155,7 +155,8 @@ function turn(): void {
   notifier.tick(now);
   // a periodic save need not survive a power loss (an older state is read on from exactly): no directory fsync
   if (dirty && flushDue(now, savedAt, analytics.checkpointMs, moved)) checkpoint(false);
-  if (feed?.unsent && flushDue(now, flushedAt, FLUSH_MS, true)) {
+  // points coalesce for a full FLUSH_MS (a fast writer brings many turns in that time)
+  if (feed?.unsent && flushDue(now, flushedAt, FLUSH_MS, false)) {
     dashboard?.flush();
     flushedAt = now;
   }
