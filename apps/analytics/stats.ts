@@ -32,13 +32,18 @@ class Accumulator implements AccumulatorPart {
   /** `value` is never negative (the parser's range check). */
   add(value: number): void {
     this.count++;
-    this.micros += Math.round(value * MICRO);
+    this.addMicros(Math.round(value * MICRO));
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+  }
+
+  /** Adds `micros` (below 2^52) to the sum, carrying. */
+  private addMicros(micros: number): void {
+    this.micros += micros;
     if (this.micros >= CARRY) {
       this.micros -= CARRY;
       this.carries++;
     }
-    if (value < this.min) this.min = value;
-    if (value > this.max) this.max = value;
   }
 
   reset(): void {
@@ -52,11 +57,7 @@ class Accumulator implements AccumulatorPart {
   merge(other: AccumulatorPart): void {
     this.count += other.count;
     this.carries += other.carries;
-    this.micros += other.micros;
-    if (this.micros >= CARRY) {
-      this.micros -= CARRY;
-      this.carries++;
-    }
+    this.addMicros(other.micros);
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
   }

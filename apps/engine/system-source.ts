@@ -44,7 +44,7 @@ function meminfoPercent(text: string): number | null {
 /**
  * The first 4 KiB of a /proc file (where the lines read here are), read anew each time through
  * one descriptor kept open: the kernel writes the text afresh at every read from offset 0. Null
- * where the file cannot be opened (not Linux).
+ * where the file cannot be opened (not Linux); "" when a read fails (the caller falls back to os).
  */
 function procReader(path: string): (() => string) | null {
   let fd: number;
@@ -54,7 +54,13 @@ function procReader(path: string): (() => string) | null {
     return null;
   }
   const buf = Buffer.allocUnsafe(4096);
-  return () => buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0));
+  return () => {
+    try {
+      return buf.toString('latin1', 0, readSync(fd, buf, 0, buf.length, 0));
+    } catch {
+      return '';
+    }
+  };
 }
 
 /** Samples this host; `proc` is where the proc files are (a test passes a directory of its own). */

@@ -55,8 +55,8 @@ test('restart while `absent` fires: nothing is notified until a sample arrives, 
 
   const second = runNode(ANALYTICS, [], dir, env);
   t.teardown(() => second.child.kill('SIGKILL'));
-  // ten summary lines at 200 ms: the 1 s absent check has run at least once (a loaded machine may
-  // take long to start the app: a generous deadline)
+  // ten summary lines at 200 ms: the restarted app has judged `absent` on its clock (its deadline
+  // had passed before the restart; a loaded machine may take long to start the app: a generous deadline)
   await waitFor('ticks after the restart', () => summaries(second.output()) >= 10, 60_000);
   t.deepEqual(alertLines(second.output()), [], 'the restart itself notifies nothing');
   appendFileSync(csv, `${Date.now()},10.00,10.00,2\n`);

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers.js';
 import { createSystemSource, parseProcStat } from '../../apps/engine/system-source.js';
@@ -36,4 +36,14 @@ test('proc files are read anew at every sample: CPU from the time deltas, RAM fr
   stat(1250 + 333, 9750 + 667);
   meminfo(7990000);
   t.deepEqual(read(), { cpu: 33.3, ram: 0.13 });
+});
+
+test('a proc file that opens but cannot be read (EISDIR here, EIO on a real host) falls back to os figures, never throws', async (t) => {
+  const proc = await tempDir();
+  mkdirSync(join(proc, 'stat'));
+  mkdirSync(join(proc, 'meminfo'));
+  const read = createSystemSource(proc);
+  const { cpu, ram } = read();
+  t.true(cpu >= 0 && cpu <= 100);
+  t.true(ram > 0 && ram <= 100, 'os.totalmem/freemem');
 });

@@ -2,7 +2,7 @@
 // list (no path is ever built from the URL), `/api/state` (JSON) and `/events` (Server-Sent
 // Events: a snapshot first, then points, transitions and stats; resumable with Last-Event-ID).
 //
-//   flush(): LiveFeed.flush() (the app calls it after each turn it caught up in) ─▶ each client's socket
+//   flush(): LiveFeed.flush() (the app calls it at most every 100 ms while rows arrive) ─▶ each client's socket
 //   a client that cannot keep up (its buffer over SLOW_CLIENT_BYTES) is dropped; it reconnects
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';

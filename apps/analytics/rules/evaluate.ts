@@ -53,16 +53,16 @@ export function evaluateThreshold(rule: ThresholdRule, state: AlertState, timest
   }
 }
 
-/**
- * Absent rules, judged by wall-clock `now` against when the last sample arrived. Only a sample
- * (`arrived`) resolves a firing rule: a restart or a clock step never does.
- */
 /** When evaluateAbsent next changes `state` with no sample arriving: the time it fires or reminds (Infinity: never). */
 export function absentDue(rule: AbsentRule, state: AlertState, lastArrival: number): number {
   if (state.phase === 'firing') return rule.repeatMs > 0 ? state.notifiedAt + rule.repeatMs : Infinity;
   return lastArrival + rule.absentMs;
 }
 
+/**
+ * Absent rules, judged by wall-clock `now` against when the last sample arrived. Only a sample
+ * (`arrived`) resolves a firing rule: a restart or a clock step never does.
+ */
 export function evaluateAbsent(rule: AbsentRule, state: AlertState, now: number, lastArrival: number, arrived: boolean): AlertState {
   if (state.phase === 'firing') return arrived ? INACTIVE : remind(rule.repeatMs, state, now);
   if (arrived || now - lastArrival < rule.absentMs) return state;
