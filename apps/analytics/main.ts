@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../common/clock.js';
 import { DataDirUnusableError, describeCause } from '../../common/errors.js';
-import { startHttpServer, type Handler } from '../../common/http-server.js';
+import { startHttpServer, type Handler, type HttpEndpoint } from '../../common/http-server.js';
 import { log } from '../../common/log.js';
 import { metricsRoute } from '../../common/metrics.js';
 import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
@@ -256,12 +256,8 @@ if (feed) {
   dashboard = createDashboard(feed, state);
   for (const [path, handler] of dashboard.routes) routes.set(path, handler);
 }
-const http = await startHttpServer(APP, analytics.http.listen, routes);
-
-turn();
-signalReady();
-log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules: analytics.rules, ruleCount: alerting.ruleCount, resumedAt: saved?.position?.offset ?? 0, samples: ingest.stats.samples });
-
+// Installed before the first turn saves anything: a signal during start-up still saves and exits 0.
+let http: HttpEndpoint | null = null;
 onShutdown(async (signal) => {
   stopping = true;
   clearTimeout(turnTimer);
@@ -279,3 +275,8 @@ onShutdown(async (signal) => {
   log.info('analytics stopped cleanly', { signal, ...summary() });
   process.exit(0);
 });
+http = await startHttpServer(APP, analytics.http.listen, routes);
+
+turn();
+signalReady();
+log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules: analytics.rules, ruleCount: alerting.ruleCount, resumedAt: saved?.position?.offset ?? 0, samples: ingest.stats.samples });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { appendFileSync, copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, watch, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/config.js';
 import { chainFiles, readState, savedReport, type SavedState } from '../csv-chain.js';
@@ -135,6 +135,29 @@ test('a live run and a backtest over the same rows give the same transitions', a
   const replay = backtest.output().split('\n').filter((l) => l.includes('ALERT')).map((l) => l.slice(l.indexOf('ALERT')));
   t.true(live.length > 10, `enough transitions (${live.length})`);
   t.deepEqual(live, replay);
+});
+
+test('a signal the moment the first state is saved still ends the app cleanly, with what it read saved', async (t) => {
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data', 'telemetry.csv'), `timestamp,cpu,ram,seq\n${row(0, 10)}${row(1, 20)}`);
+  writeFileSync(join(dir, 'rules.yaml'), 'rules: []\n');
+  const config = await writeConfig(dir, 'analytics: { pollMs: 50 }\n');
+  // the first save is the first turn's, at start-up: the signal goes out as soon as it lands
+  const saved = new Promise<void>((resolve) => {
+    const w = watch(join(dir, 'data'), (_event, name) => {
+      if (name !== 'analytics-state.json') return;
+      w.close();
+      resolve();
+    });
+  });
+  const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
+  t.teardown(() => app.child.kill('SIGKILL'));
+  await saved;
+  app.child.kill('SIGINT');
+  t.is(await app.exited, 0, app.output());
+  t.regex(app.output(), /analytics stopped cleanly/);
+  t.is(savedStats(dir)?.cpu.count, 2);
 });
 
 test('an unreadable state file is moved aside and logged; the app starts over from the first row', async (t) => {
