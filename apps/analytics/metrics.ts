@@ -1,7 +1,6 @@
 // The analytics app's /metrics: ingestion counters, notifications by channel and outcome, outbox
 // depths, and every rule's firing state, read at scrape time.
-import client, { type Registry } from 'prom-client';
-import { counterFrom, createRegistry, gaugeFrom } from '../../common/metrics.js';
+import { client, counterFrom, createRegistry, gaugeFrom, type Registry } from '../../common/metrics.js';
 import type { Ingest } from './ingest.js';
 import type { Rule } from './rules/rule.js';
 import { REASONS } from './source/parse-line.js';

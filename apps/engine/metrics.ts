@@ -1,7 +1,6 @@
 // The engine's /metrics: the last row written (as ratios and its own timestamp) and the counters
 // of the shared counters block, read at scrape time.
-import type { Registry } from 'prom-client';
-import { counterFrom, createRegistry, gaugeFrom } from '../../common/metrics.js';
+import { counterFrom, createRegistry, gaugeFrom, type Registry } from '../../common/metrics.js';
 import { percentToRatio } from '../../common/ratio.js';
 import { Counter } from './worker-protocol.js';
 
