@@ -144,12 +144,12 @@ test('a signal the moment the first state is saved still ends the app cleanly, w
   writeFileSync(join(dir, 'rules.yaml'), 'rules: []\n');
   const config = await writeConfig(dir, 'analytics: { pollMs: 50 }\n');
   // the first save is the first turn's, at start-up: the signal goes out as soon as it lands
-  const saved = new Promise<void>((resolve) => {
-    const w = watch(join(dir, 'data'), (_event, name) => {
-      if (name !== 'analytics-state.json') return;
-      w.close();
-      resolve();
-    });
+  // (an event, not a poll: the window this test aims at is a few milliseconds wide)
+  const w = watch(join(dir, 'data'));
+  t.teardown(() => w.close());
+  const saved = new Promise<void>((resolve, reject) => {
+    w.on('change', (_event, name) => name === 'analytics-state.json' && resolve());
+    setTimeout(() => reject(new Error('timed out after 20000 ms waiting for the first state save')), 20_000).unref();
   });
   const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
   t.teardown(() => app.child.kill('SIGKILL'));

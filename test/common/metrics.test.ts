@@ -35,7 +35,7 @@ test("the metrics module loads only prom-client's registry and metric classes, n
   const script = `await import(${JSON.stringify(join(distRoot, 'common', 'metrics.js'))});
     const { createRequire } = await import('node:module');
     console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
-  const loaded = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as string[];
+  const loaded = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })) as string[];
   t.true(loaded.some((f) => f.endsWith(join('prom-client', 'lib', 'registry.js'))), 'the registry is loaded from its own file');
   t.deepEqual(loaded.filter((f) => f.endsWith(join('prom-client', 'index.js')) || f.includes('@opentelemetry') || f.includes('pushgateway')), []);
 });
