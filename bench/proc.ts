@@ -46,13 +46,13 @@ export function startNode(args: string[], cwd: string, env: NodeJS.ProcessEnv = 
   let out = '';
   let partial = '';
   const listeners: ((line: string) => void)[] = [];
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     const lines = (partial + d.toString()).split('\n');
     partial = lines.pop()!;
     for (const line of lines) for (const fn of listeners) fn(line);
   });
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   return { child, output: () => out, onLine: (fn) => listeners.push(fn) };
 }
 
@@ -68,7 +68,7 @@ export async function waitFor<T>(what: string, check: () => T, timeoutMs = 120_0
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = check();
-    if (v) return v as NonNullable<T>;
+    if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }

@@ -243,7 +243,7 @@ try {
   rmSync(tmp, { recursive: true, force: true });
 }
 const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['measure', 'ours', 'reference (same run)', 'ratio', 'target'], ...rows].map((r) => (r[i] ?? '').length)));
-const line = (cells: string[]): string => `| ${cells.map((c, i) => (c ?? '').padEnd(widths[i]!)).join(' | ')} |`;
+const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(`Machine: ${machine}; ${ROWS} rows`);
 console.log(line(['measure', 'ours', 'reference (same run)', 'ratio', 'target']));
 console.log(line(widths.map((w) => '-'.repeat(w))));

@@ -12,7 +12,6 @@ import { Ingest } from '../apps/analytics/ingest.js';
 import { LineParser, type Mapping } from '../apps/analytics/source/parse-line.js';
 import { readFileOnce, type ByteRange } from '../apps/analytics/source/read-file.js';
 import { lineChunk } from '../apps/analytics/source/read-lines.js';
-import type { StretchMessage } from './analyze-worker.js';
 import type { StatsPart } from '../apps/analytics/stats.js';
 
 /** What reading one stretch gives: its statistics and the mapping in force at its end. */
@@ -20,6 +19,9 @@ export interface StretchResult {
   stats: StatsPart;
   mapping: Mapping | null;
 }
+
+/** What an analyze-worker thread tells the main thread. */
+export type StretchMessage = { type: 'progress'; bytes: number } | { type: 'done'; k: number; result: StretchResult } | { type: 'failed'; cause: string };
 
 /** One file cut into pieces for threads to claim one at a time: a thread that starts late or runs slow takes fewer. */
 export interface PiecesJob {

@@ -1,9 +1,7 @@
 // A worker thread of `analyze`: claims pieces of a file, reads them and hands back what it counted.
 import { parentPort, workerData } from 'node:worker_threads';
 import { describeCause } from '../common/errors.js';
-import { readPieces, type PiecesJob, type StretchResult } from './analyze-split.js';
-
-export type StretchMessage = { type: 'progress'; bytes: number } | { type: 'done'; k: number; result: StretchResult } | { type: 'failed'; cause: string };
+import { readPieces, type PiecesJob, type StretchMessage } from './analyze-split.js';
 
 /** Progress is reported every this many bytes read. */
 const PROGRESS_EVERY_BYTES = 16 << 20;

@@ -4,6 +4,7 @@
 // `-` reads standard input; pipes and FIFOs (`<(zcat old.csv.gz)`) read like files. Without
 // rules (which judge samples in order), a large regular file is shared among `threads` threads.
 import { statSync, writeSync } from 'node:fs';
+import { iso } from '../common/clock.js';
 import { FileUnreadableError } from '../common/errors.js';
 import { sleepSync } from '../common/sleep-sync.js';
 import { createAnalysis } from '../apps/analytics/analysis.js';
@@ -59,7 +60,7 @@ export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
   const onTransition = (t: Transition): void => {
     if (t.kind === 'repeat') return;
     if (opts.json) out.write(`${alerts++ ? ',' : ''}{"rule":${JSON.stringify(t.rule)},"state":"${t.kind}","timestamp":${t.timestamp},"value":${t.value}}`);
-    else out.write(`${new Date(t.timestamp).toISOString()}  ${formatAlert(t)}\n`);
+    else out.write(`${iso(t.timestamp)}  ${formatAlert(t)}\n`);
   };
   const { ingest } = createAnalysis(rules, null, 0, onTransition);
   ingest.setClock(Date.now());

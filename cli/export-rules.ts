@@ -2,6 +2,7 @@
 // that on samples 1 s apart Prometheus fires the same alerts at the same ticks as this app.
 import { stringify } from 'yaml';
 import { formatDuration } from '../apps/analytics/rules/duration.js';
+import { conditionOf, describeRule } from '../apps/analytics/rules/describe-rule.js';
 import type { Rule, ThresholdRule } from '../apps/analytics/rules/rule.js';
 import { ratioLiteral } from '../common/ratio.js';
 
@@ -13,7 +14,7 @@ const METRIC = { cpu: 'telemetry_cpu_usage_ratio', ram: 'telemetry_memory_usage_
  * A range selector for (t − D, t]: Prometheus 3 ranges are left-open already; 2.x ranges include
  * their left end, so they get D − 1 ms (the samples are whole milliseconds).
  */
-export function rangeOf(ms: number, version: PrometheusVersion): string {
+function rangeOf(ms: number, version: PrometheusVersion): string {
   return `[${version === 2 ? ms - 1 : ms}ms]`;
 }
 
@@ -32,7 +33,7 @@ function thresholdExpr(rule: ThresholdRule, version: PrometheusVersion): string 
   return `${fires} or (${series} ${cmp} ${ratioLiteral(rule.clear)} and ignoring(${ignoring}) ALERTS{alertname="${rule.name}", alertstate="firing"})`;
 }
 
-export function exprOf(rule: Rule, version: PrometheusVersion): string {
+function exprOf(rule: Rule, version: PrometheusVersion): string {
   if (rule.kind === 'threshold') return thresholdExpr(rule, version);
   // no new sample for D while the engine is scraped, or no successful scrape for D (engine down)
   const seconds = Number(`${rule.absentMs}e-3`);
@@ -40,9 +41,7 @@ export function exprOf(rule: Rule, version: PrometheusVersion): string {
 }
 
 function summaryOf(rule: Rule): string {
-  if (rule.kind === 'absent') return `no sample from {{ $labels.instance }} for ${formatDuration(rule.absentMs)}`;
-  const what = rule.over ? `${rule.over.aggregate} ${rule.metric} over ${formatDuration(rule.over.ms)}` : rule.metric;
-  return `${what} ${rule.above ? 'above' : 'below'} ${rule.threshold}% on {{ $labels.instance }}`;
+  return `${describeRule(conditionOf(rule))} on {{ $labels.instance }}`;
 }
 
 /** The rule file as an object (one group, interval 1s). */

@@ -68,7 +68,7 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
 function parse(command: string, args: string[]): { positional: string[]; values: Record<string, string | boolean | undefined> } {
   try {
     const { positionals, values } = parseArgs({ args, options: OPTIONS[command], allowPositionals: true, strict: true });
-    return { positional: positionals, values: values as Record<string, string | boolean | undefined> };
+    return { positional: positionals, values: values };
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${USAGE[command]}`);
   }

@@ -6,8 +6,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cosmiconfig, type Loader } from 'cosmiconfig';
 import { ConfigInvalidError, describeCause } from './errors.js';
-import { validateConfig } from './validators.js';
+import { importGenerated } from './generated.js';
 import { ajvProblems, parseYamlSource, type YamlSource } from './yaml-source.js';
+
+const { validateConfig } = await importGenerated(() => import('./config-validator.js'), 'dist/common/config-validator.js');
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -107,7 +109,7 @@ export async function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = p
     } else {
       found = await explorer.search(cwd);
       const fallback = join(cwd, 'config', 'telemetry.yaml');
-      if (!found) found = await explorer.load(fallback).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : Promise.reject(err)));
+      if (!found) found = await explorer.load(fallback).catch((err: unknown) => ((err as NodeJS.ErrnoException).code === 'ENOENT' ? null : Promise.reject(err as Error)));
     }
   } catch (err) {
     if (err instanceof ConfigInvalidError) throw err;

@@ -29,6 +29,7 @@ export const EXIT_STATUS = {
   TELEMETRY_EMAIL_SEND_FAILED: 1,
   TELEMETRY_ALERTMANAGER_CONFIG_INVALID: 1,
   TELEMETRY_ALERTMANAGER_SEND_FAILED: 1,
+  TELEMETRY_BUILD_INCOMPLETE: 1,
 } as const satisfies Record<string, 1 | 2>;
 
 export type ErrorCode = keyof typeof EXIT_STATUS;
@@ -84,6 +85,12 @@ export class DataDirUnusableError extends TelemetryError {
 export class EngineLockedError extends TelemetryError {
   constructor(dir: string, pid: number, lock: string) {
     super('TELEMETRY_ENGINE_LOCKED', `another engine (pid ${pid}) is writing to ${dir}: one engine per data directory (lock ${lock}; stop that engine, or give this one its own data.dir)`);
+  }
+}
+
+export class BuildIncompleteError extends TelemetryError {
+  constructor(file: string, cause: unknown) {
+    super('TELEMETRY_BUILD_INCOMPLETE', `${file} is missing: build with \`npm run build\` (tsc alone does not generate the schema validators)`, { cause });
   }
 }
 

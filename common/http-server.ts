@@ -15,7 +15,7 @@ export interface Listen {
   port: number;
 }
 
-export const SECURITY_HEADERS: Record<string, string> = {
+const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
   'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',
@@ -31,12 +31,12 @@ export function parseListen(text: string): Listen | null {
   return { host: m[1] ?? m[2]!, port };
 }
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 /** Host header values a loopback server answers to: its address or localhost, with its port. */
-export function allowedHosts(listen: Listen, port: number): Set<string> {
+function allowedHosts(listen: Listen, port: number): Set<string> {
   const names = new Set([listen.host.includes(':') ? `[${listen.host}]` : listen.host, 'localhost', '127.0.0.1', '[::1]']);
   return new Set([...names].flatMap((n) => [n, `${n}:${port}`]));
 }

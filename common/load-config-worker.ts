@@ -1,6 +1,6 @@
 // Loads the configuration in a short-lived thread, so the long-running main threads never hold
 // cosmiconfig and its loaders (several MiB of RSS for the life of the app). No thread loads ajv:
-// the schemas are compiled at build time (build-validators.ts).
+// the schemas are compiled at build time (scripts/build-validators.ts).
 import { parentPort } from 'node:worker_threads';
 import { loadConfig } from './config.js';
 import { TelemetryError, type ErrorCode } from './errors.js';

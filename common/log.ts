@@ -12,7 +12,7 @@ function formatFields(fields: Fields): string {
   return out;
 }
 
-export function formatLine(level: string, message: string, fields: Fields = {}): string {
+function formatLine(level: string, message: string, fields: Fields = {}): string {
   return `${new Date().toISOString()} ${level} ${message}${formatFields(fields)}`;
 }
 

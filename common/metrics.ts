@@ -10,11 +10,19 @@ const require = createRequire(import.meta.url);
 const { version } = require('../../package.json') as { version: string };
 // prom-client's index also loads its Pushgateway (https, zlib), cluster aggregation, summaries and
 // default metrics (with @opentelemetry/api): ~5 MiB of an idle app's 60. The three classes used
-// here come from their own files.
+// here come from their own files: private paths of the pinned version (no `exports` map), so an
+// upgrade that moves or hides them fails here, at start and in the suite, with a message saying so.
+function fromPromClient(path: string): unknown {
+  try {
+    return require(`prom-client/${path}`);
+  } catch (err) {
+    throw new Error(`prom-client no longer has ${path} (common/metrics.ts loads its private files; load them from its index instead)`, { cause: err });
+  }
+}
 export const client = {
-  Registry: require('prom-client/lib/registry') as typeof PromClient.Registry,
-  Counter: require('prom-client/lib/counter') as typeof PromClient.Counter,
-  Gauge: require('prom-client/lib/gauge') as typeof PromClient.Gauge,
+  Registry: fromPromClient('lib/registry') as typeof PromClient.Registry,
+  Counter: fromPromClient('lib/counter') as typeof PromClient.Counter,
+  Gauge: fromPromClient('lib/gauge') as typeof PromClient.Gauge,
 };
 export type Registry = PromClient.Registry;
 

@@ -36,8 +36,9 @@ export async function stopSelfUnderPm2(): Promise<boolean> {
   if (!process.send || id === undefined) return false;
   const { default: pm2 } = await import('pm2');
   return new Promise((resolve) => {
-    pm2.connect((err) => {
-      if (err) return resolve(false);
+    // pm2's types say Error, but a connection that worked calls back with null
+    pm2.connect((err: Error | null) => {
+      if (err) { resolve(false); return; }
       // PM2 answers with SIGINT and waits for the exit: the app must not wait for this callback
       pm2.stop(Number(id), () => pm2.disconnect());
       resolve(true);

@@ -63,7 +63,7 @@ function findChild(node: unknown, segment: string | number, wantKey: boolean): {
   return undefined;
 }
 
-export function pathOf(instancePath: string): (string | number)[] {
+function pathOf(instancePath: string): (string | number)[] {
   if (instancePath === '') return [];
   return instancePath
     .slice(1)

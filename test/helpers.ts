@@ -8,6 +8,11 @@ import { projectRoot } from '../common/config.js';
 
 export const distRoot = resolve(projectRoot, 'dist');
 
+/** What a save looks like after a restart: written as JSON and read back. */
+export function roundTrip<T>(saved: T): T {
+  return JSON.parse(JSON.stringify(saved)) as T;
+}
+
 export function tempDir(prefix = 'telemetry-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
@@ -51,8 +56,8 @@ export interface Running {
 export function runNode(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Running {
   const child = spawn(process.execPath, [join(distRoot, script), ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
   return { child, output: () => out, exited };
 }

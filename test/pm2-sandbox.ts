@@ -29,7 +29,9 @@ export async function createPm2Sandbox(configYaml: string, env: NodeJS.ProcessEn
     const { stdout } = await run(process.execPath, [join(projectRoot, 'node_modules', 'pm2', 'bin', 'pm2'), ...args], { cwd: dir, env: fullEnv });
     return stdout;
   };
-  return { dir, env: fullEnv, pm2, kill: async () => void (await pm2('kill').catch(() => '')) };
+  return { dir, env: fullEnv, pm2, kill: async () => {
+      await pm2('kill').catch(() => '');
+    } };
 }
 
 export interface Pm2Process {

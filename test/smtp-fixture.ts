@@ -53,7 +53,7 @@ export async function startSmtp(opts: SmtpOptions & { tls?: { key: string; cert:
           messages.push(Object.assign(mail, { secure: session.secure }));
           callback();
         },
-        (err: Error) => callback(err),
+        (err: unknown) => callback(err as Error),
       );
     },
   });

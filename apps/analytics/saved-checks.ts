@@ -1,6 +1,8 @@
 // The analytics app's own saved files, checked before use (schemas in saved-schemas.ts).
 import type { ErrorObject } from 'ajv';
-import { validateAnalyticsState, validateOutboxRecord } from '../../common/validators.js';
+import { importGenerated } from '../../common/generated.js';
+
+const { validateAnalyticsState, validateOutboxRecord } = await importGenerated(() => import('./validators.js'), 'dist/apps/analytics/validators.js');
 
 function describe(errors: ErrorObject[] | null | undefined): string {
   const e = errors?.[0];

@@ -1,7 +1,7 @@
 // The shapes of the files analytics writes for itself (state, outbox lines). They are read back as
 // untrusted input: whatever a disk, an editor or a bug left there is checked against these schemas
 // before use, so a bad file is moved aside instead of crashing the app at every start. Compiled
-// into dist/common/validators.js at build time (common/build-validators.ts); checked in saved-checks.ts.
+// into dist/apps/analytics/validators.js at build time (scripts/build-validators.ts); checked in saved-checks.ts.
 const MAX_MS = 8.64e15; // the largest time a Date holds
 const count = { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER } as const;
 const time = { type: 'number', minimum: -MAX_MS, maximum: MAX_MS } as const;

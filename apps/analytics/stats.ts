@@ -13,7 +13,7 @@ const MICRO = 1e6;
 const CARRY = 2 ** 52;
 
 /** An accumulator's exact fields, as one thread hands them to another. */
-export interface AccumulatorPart {
+interface AccumulatorPart {
   count: number;
   micros: number;
   carries: number;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { EngineLockedError } from '../../common/errors.js';
 
 /** Whether `pid` is a running telemetry engine (on Linux, by its command line). */
-export function isEngineAlive(pid: number): boolean {
+function isEngineAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {

@@ -13,6 +13,7 @@ import { fail, loadConfigOrExit } from '../../common/start-app.js';
 import { acquireEngineLock } from './engine-lock.js';
 import { engineMetrics } from './metrics.js';
 import { Ring } from './ring.js';
+import { EngineRun } from './engine-run.js';
 import { readSeqMark } from './seq-mark.js';
 import { createCounters, Counter, type WorkerData, type WorkerMessage, type WorkerName } from './worker-protocol.js';
 
@@ -39,22 +40,23 @@ const ring = Ring.create(engine.queue.capacity);
 const countersBuffer = createCounters();
 const counters = new Float64Array(countersBuffer);
 const workers = new Map<WorkerName, Worker>();
-const finishedWorkers = new Set<WorkerName>();
+const run = new EngineRun(Date.now());
 
 function startWorker(name: WorkerName, startSeq: number): Promise<number> {
   const data: WorkerData = { config, ring: ring.buffer, counters: countersBuffer, startSeq };
   const worker = new Worker(new URL(`./${name}-worker.js`, import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS });
   workers.set(name, worker);
+  run.onStarted(name);
   return new Promise((resolve) => {
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') resolve(m.lastSeq);
       else if (m.type === 'log') log[m.level](m.message, m.fields);
       else if (m.type === 'fatal') fail(APP, new WorkerFailedError(m.worker, m.message));
-      else if (m.type === 'done') finished(m.worker);
+      else finished(m.worker);
     });
     worker.on('error', (err) => fail(APP, new WorkerFailedError(name, err.stack ?? err.message)));
     worker.on('exit', (code) => {
-      if (!finishedWorkers.has(name)) fail(APP, new WorkerFailedError(name, `exited unexpectedly with code ${code}`));
+      if (run.exitedUnexpectedly(name)) fail(APP, new WorkerFailedError(name, `exited unexpectedly with code ${code}`));
     });
   });
 }
@@ -76,14 +78,11 @@ function counts(): { [K in 'produced' | 'written' | 'bytes' | 'dropped' | 'depth
 }
 
 function finished(name: WorkerName): void {
-  finishedWorkers.add(name);
-  // Both threads' counts are final only when both are done: the producer counts a sample just
-  // after queueing it, and the writer may have written it by then.
-  if (![...workers.keys()].every((w) => finishedWorkers.has(w))) return;
-  ended = true;
+  const next = run.onFinished(name);
+  if (next === 'wait') return;
   const c = counts();
   log.info('engine stopped cleanly', { ...c, balanced: c.produced === c.written + c.dropped });
-  if (stopping) process.exit(0);
+  if (next === 'exit') process.exit(0);
   // engine.limit reached: under PM2, ask to be stopped (PM2's SIGINT then ends the process)
   void stopSelfUnderPm2().then((asked) => {
     if (!asked) process.exit(0);
@@ -95,14 +94,13 @@ function finished(name: WorkerName): void {
 const SHUTDOWN_DEADLINE_MS = 8000;
 // How long a finished engine waits for PM2 to act on its stop request.
 const STOP_REQUEST_WAIT_MS = 5000;
-let stopping = false;
-/** Both threads are done and the final line is out. */
-let ended = false;
-let statsTimer: NodeJS.Timeout | undefined;
+const statsTimer = setInterval(() => {
+  const c = counts();
+  log.info('engine stats summary', { rowsPerSec: run.onStats(Date.now(), c.written), ...c });
+}, engine.statsEveryMs);
 // Installed before the workers start: a signal during start-up still drains and exits 0.
 onShutdown((signal) => {
-  if (ended) process.exit(0);
-  stopping = true;
+  if (run.onSignal() === 'exit') process.exit(0);
   log.info('engine stopping: draining the queue', { signal, depth: ring.depth });
   clearInterval(statsTimer);
   ring.close();
@@ -115,22 +113,13 @@ onShutdown((signal) => {
 
 // Samples lost in the queue at a kill keep their numbers (a gap the reader counts).
 const lastSeq = Math.max(await startWorker('writer', 0), readSeqMark(config.data.dir));
-if (!stopping) await startWorker('producer', lastSeq + 1);
+if (!run.stopping) await startWorker('producer', lastSeq + 1);
 await startHttpServer(APP, engine.metrics.listen, new Map([['/metrics', metricsRoute(engineMetrics(counters, () => ring.depth))]]));
 signalReady();
 log.info('engine started', { config: file ?? 'defaults', source: engine.source, intervalMs: engine.intervalMs, csv: `${config.data.dir}/telemetry.csv`, nextSeq: lastSeq + 1 });
 
-let last = { at: Date.now(), written: 0 };
-let rate = 0;
-statsTimer = setInterval(() => {
-  const now = Date.now();
-  const c = counts();
-  rate = Math.round(((c.written - last.written) * 1000) / Math.max(1, now - last.at));
-  last = { at: now, written: c.written };
-  log.info('engine stats summary', { rowsPerSec: rate, ...c });
-}, engine.statsEveryMs);
 publishMetrics({
-  'rows/s': () => rate,
+  'rows/s': () => run.rate,
   written: () => counters[Counter.written]!,
   'queue depth': () => ring.depth,
   dropped: () => counters[Counter.dropped]!,

@@ -97,15 +97,14 @@ function runScheduled(): void {
     const plan = planTick(start, intervalMs, k, Date.now());
     counters[Counter.skippedTicks]! += plan.skipped;
     k = plan.k + 1;
-    if (!produceOne()) return finish();
+    if (!produceOne()) { finish(); return; }
     timer = setTimeout(tick, plan.delay);
   };
   tick();
 }
 
-parentPort!.on('message', (m: MainMessage) => {
-  if (m.type === 'stop') finish();
-});
+// The only message from the main thread is `stop`.
+parentPort!.on('message', (_: MainMessage) => finish());
 post({ type: 'ready', worker: 'producer', lastSeq: seq - 1 });
 if (intervalMs === 0) setImmediate(runBurst);
 else runScheduled();

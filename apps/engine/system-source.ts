@@ -17,7 +17,7 @@ interface CpuTimes {
 export function parseProcStat(text: string): CpuTimes | null {
   const m = /^cpu +(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)(?: (\d+))?/m.exec(text);
   if (!m) return null;
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = m.slice(1).map((v) => Number(v ?? 0)) as [number, number, number, number, number, number, number, number];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = m.slice(1).map((v: string | undefined) => Number(v ?? 0)) as [number, number, number, number, number, number, number, number];
   const busy = user + nice + system + irq + softirq + steal;
   return { busy, total: busy + idle + iowait };
 }

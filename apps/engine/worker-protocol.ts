@@ -40,7 +40,7 @@ export const Counter = {
   orphaned: 12,
 } as const;
 
-export const COUNTER_SLOTS = 13;
+const COUNTER_SLOTS = 13;
 
 export function createCounters(): SharedArrayBuffer {
   return new SharedArrayBuffer(COUNTER_SLOTS * 8);

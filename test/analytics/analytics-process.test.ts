@@ -13,7 +13,7 @@ const savedStats = (dir: string): SavedState['stats'] | null => readState(join(d
 async function analyzeJson(cwd: string, files: string[], extra: string[] = []): Promise<{ samples: number; cpu: { avg: number; min: number; max: number }; ram: { avg: number }; rejected: Record<string, number>; gaps: number }> {
   const p = runNode('cli/telemetry.js', ['analyze', ...files, '--json', ...extra], cwd);
   await p.exited;
-  return JSON.parse(p.output());
+  return JSON.parse(p.output()) as Awaited<ReturnType<typeof analyzeJson>>;
 }
 
 test('kill -9 of the analytics app mid-stream, again and again: totals equal one uninterrupted pass', async (t) => {

@@ -35,7 +35,7 @@ const variants: [string, string][] = [
   ['rejected reasons missing', JSON.stringify({ ...good, stats: { ...good.stats, rejected: {} } })],
   ['rules an array', JSON.stringify({ ...good, alerts: { ...good.alerts, rules: [] } })],
   ['phase unknown', JSON.stringify({ ...good, alerts: { ...good.alerts, rules: { r: { ...good.alerts.rules.r, state: { ...good.alerts.rules.r!.state, phase: 'exploded' } } } } })],
-  ['a time no Date holds', JSON.stringify({ ...good, alerts: { ...good.alerts, lastArrival: 99999999999999999 } })],
+  ['a time no Date holds', JSON.stringify({ ...good, alerts: { ...good.alerts, lastArrival: 1e17 } })],
   ['nested garbage in a window', JSON.stringify({ ...good, alerts: { ...good.alerts, rules: { r: { ...good.alerts.rules.r, window: [[1, { a: [] }]] } } } })],
   ['flapping without its last notice', JSON.stringify({ ...good, announce: { r: { firing: true, changes: [], flapping: { trigger: 'k', held: 1 } } } })],
 ];
@@ -73,7 +73,7 @@ test('outbox: unusable lines are skipped and counted, a copy is kept, the rest i
     '{not json',
     '[]',
     JSON.stringify({ op: 'add', key: 'x', at: 1 }),
-    JSON.stringify({ op: 'add', key: 'y', at: 1, transition: { ...b, timestamp: 99999999999999999 } }),
+    JSON.stringify({ op: 'add', key: 'y', at: 1, transition: { ...b, timestamp: 1e17 } }),
     JSON.stringify({ op: 'add', key: 'z', at: 1, transition: { ...b, kind: 'exploded' } }),
     JSON.stringify({ op: 'sent', keys: 'all' }),
     JSON.stringify({ op: 'add', key: b.key, at: 2, transition: b }),

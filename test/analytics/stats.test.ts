@@ -1,5 +1,6 @@
 import test from 'ava';
 import { RollingWindow, Stats } from '../../apps/analytics/stats.js';
+import { roundTrip } from '../helpers.js';
 
 const BASE = 1_700_000_000_000;
 
@@ -20,7 +21,7 @@ test('seq gaps and restarts; save and restore continue the totals exactly', (t) 
   t.is(a.gaps, 2);
   t.is(a.seqRestarts, 1);
   const b = new Stats(null);
-  b.restore(JSON.parse(JSON.stringify(a.save())));
+  b.restore(roundTrip(a.save()));
   b.addSample(BASE + 9, 30.3, 40.4, 4);
   a.addSample(BASE + 9, 30.3, 40.4, 4);
   t.deepEqual(b.report(), a.report());

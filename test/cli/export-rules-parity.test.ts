@@ -136,7 +136,10 @@ test('export-rules: Prometheus 2.x (promtool) fires the same alerts as this app 
   writeFileSync(join(dir, 'parity.test.json'), JSON.stringify(spec));
   const result = await run('promtool', ['test', 'rules', 'parity.test.json'], { cwd: dir, maxBuffer: 64 << 20 }).then(
     (r) => ({ ok: true, out: r.stdout + r.stderr }),
-    (e: { stdout?: string; stderr?: string }) => ({ ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` }),
+    (err: unknown) => {
+      const e = err as { stdout?: string; stderr?: string };
+      return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+    },
   );
   t.true(result.ok, result.out.slice(0, 4000));
   t.regex(result.out, /SUCCESS/);

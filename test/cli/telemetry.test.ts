@@ -32,7 +32,7 @@ test('analyze --json prints the SPEC object for files in order', async (t) => {
 test('analyze with no samples gives nulls; a human summary without --json', async (t) => {
   const dir = await tempDir();
   writeFileSync(join(dir, 'empty.csv'), 'timestamp,cpu,ram,seq\n');
-  const json = JSON.parse((await run(['analyze', 'empty.csv', '--json'], dir)).out);
+  const json = JSON.parse((await run(['analyze', 'empty.csv', '--json'], dir)).out) as { cpu: unknown };
   t.deepEqual(json.cpu, { avg: null, min: null, max: null });
   const human = await run(['analyze', 'empty.csv'], dir);
   t.is(human.code, 0);
@@ -45,7 +45,7 @@ test('analyze --rules lists every transition (a backtest); absent rules are skip
   writeFileSync(join(dir, 'x.csv'), `timestamp,cpu,ram,seq\n${rows.join('\n')}\n`);
   const { code, out } = await run(['analyze', 'x.csv', '--rules', join(projectRoot, 'rules.yaml'), '--json'], dir);
   t.is(code, 0, out);
-  t.deepEqual(JSON.parse(out).alerts, [
+  t.deepEqual((JSON.parse(out) as { alerts: unknown }).alerts, [
     { rule: 'high_cpu', state: 'firing', timestamp: 1_700_000_001_000, value: 85 },
     { rule: 'high_cpu', state: 'resolved', timestamp: 1_700_000_003_000, value: 70 },
     { rule: 'high_cpu', state: 'firing', timestamp: 1_700_000_004_000, value: 95 },

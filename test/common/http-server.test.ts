@@ -74,7 +74,7 @@ test('a port in use is one error line and no server; "" is off', async (t) => {
   const port = (blocker.address() as { port: number }).port;
   const lines: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+  process.stderr.write = ((chunk: string) => (lines.push(chunk), true));
   try {
     t.is(await startHttpServer('test', `127.0.0.1:${port}`, new Map()), null);
   } finally {

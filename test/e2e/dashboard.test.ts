@@ -12,7 +12,7 @@ import { tempDir, waitFor } from '../helpers.js';
 import { takeScreenshots } from '../screenshots.js';
 import { startProxy } from '../tcp-proxy.js';
 
-let browser: Browser;
+let browser: Browser | undefined;
 test.before(async () => {
   browser = await launchBrowser();
 });
@@ -27,14 +27,14 @@ interface Seen {
 
 /** A page on the dashboard that records console errors, CSP violations and requests off 127.0.0.1. */
 async function open(url: string, colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; seen: Seen }> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 1200 }, colorScheme });
+  const page = await browser!.newPage({ viewport: { width: 1100, height: 1200 }, colorScheme });
   const seen: Seen = { errors: [], foreign: [] };
   page.on('console', (m) => m.type() === 'error' && seen.errors.push(m.text()));
   page.on('pageerror', (e) => seen.errors.push(String(e)));
   page.on('request', (r) => new URL(r.url()).hostname !== '127.0.0.1' && seen.foreign.push(r.url()));
   await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
   await page.goto(url);
-  await page.waitForFunction(() => (window as unknown as Dash).telemetryDashboard?.state.connected === true);
+  await page.waitForFunction(() => (window as unknown as Partial<Dash>).telemetryDashboard?.state.connected);
   return { page, seen };
 }
 
@@ -70,7 +70,7 @@ test('loads with no console error, no CSP violation and no request leaving 127.0
   t.deepEqual([data.t.at(-1), data.cpuAvg.at(-1), data.ramAvg.at(-1)], [last[0] / 1000, last[1], last[2]]);
   t.deepEqual(data.t, written.map((r) => r[0] / 1000), 'one point per row at 1 Hz');
   t.regex((await page.textContent('#host')) ?? '', /\S/);
-  t.deepEqual(await page.$$eval('#rules li', (lis) => lis.map((li) => li.textContent?.replace(/\s+/g, ' ').trim())), [
+  t.deepEqual(await page.$$eval('#rules li', (lis) => lis.map((li) => li.textContent.replace(/\s+/g, ' ').trim())), [
     'ok high_cpu cpu > 80 (clears at ≤ 75) (warning)',
     'ok high_ram ram > 90 (critical)',
     'ok cpu_minute avg cpu over 1m > 70 (info)',
@@ -241,12 +241,12 @@ test('foreign Host, path traversal, other methods and too many clients are refus
   const streams = await Promise.all(Array.from({ length: MAX_CLIENTS }, () => fetch(`${d.url}events`)));
   t.true(streams.every((s) => s.status === 200));
   t.is((await fetch(`${d.url}events`)).status, 503);
-  await Promise.all(streams.map((s) => s.body?.cancel()));
+  await Promise.all(streams.map((s) => s.body!.cancel()));
 });
 
 test('the README screenshots helper writes a light and a dark PNG', async (t) => {
   const dir = await tempDir();
-  const files = await takeScreenshots(browser, dir);
+  const files = await takeScreenshots(browser!, dir);
   t.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['dashboard-light.png', 'dashboard-dark.png']);
   for (const f of files) t.deepEqual([...readFileSync(f).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${f} is a PNG`);
   t.notDeepEqual(readFileSync(files[0]!), readFileSync(files[1]!), 'light and dark differ');

@@ -77,7 +77,10 @@ test('one engine per data directory: a second one is refused; a lock left by kil
 
 for (const [name, act] of [
   ['deleted', (data: string) => rmSync(join(data, 'telemetry.csv'))],
-  ['replaced by another file (mv)', (data: string) => (writeFileSync(join(data, 'other.csv'), 'time,value\n1,2\n'), renameSync(join(data, 'other.csv'), join(data, 'telemetry.csv')))],
+  ['replaced by another file (mv)', (data: string) => {
+      writeFileSync(join(data, 'other.csv'), 'time,value\n1,2\n');
+      renameSync(join(data, 'other.csv'), join(data, 'telemetry.csv'));
+    }],
   ['lost with its whole data directory', (data: string) => rmSync(data, { recursive: true })],
 ] as const) {
   test(`telemetry.csv ${name} under the engine: noticed within a second, logged, counted, a new file with a header`, async (t) => {

@@ -26,7 +26,6 @@ function simulateWriter(times: number[], fsyncMs: number): { syncs: number[]; wa
     if (dirty && lastSync + fsyncMs < t) {
       wakeups++;
       if (flushDue(lastSync + fsyncMs, lastSync, fsyncMs, false)) syncs.push((lastSync += fsyncMs));
-      dirty = false;
     }
     wakeups++;
     dirty = true;

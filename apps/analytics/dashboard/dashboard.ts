@@ -33,7 +33,8 @@ function staticFiles(): Map<string, StaticFile> {
   const own = (name: string): Buffer => readFileSync(join(projectRoot, 'apps', 'analytics', 'dashboard', 'static', name));
   return new Map([
     ['/', { type: 'text/html; charset=utf-8', body: own('index.html') }],
-    ['/static/app.js', { type: 'text/javascript; charset=utf-8', body: own('app.js') }],
+    // built from browser/app.ts by `npm run build`
+    ['/static/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('browser/app.js', import.meta.url)) }],
     ['/static/style.css', { type: 'text/css; charset=utf-8', body: own('style.css') }],
     ['/static/uPlot.iife.min.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')) }],
     ['/static/uPlot.min.css', { type: 'text/css; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')) }],

@@ -20,7 +20,7 @@ const RING_EVENTS = 2_000;
 export type Point = [number, number, number, number, number];
 
 /** Two points of one bucket: the later one (the bucket grown) replaces the earlier. */
-export const sameBucket = (a: number, b: number): boolean => Math.floor(a / BUCKET_MS) === Math.floor(b / BUCKET_MS);
+const sameBucket = (a: number, b: number): boolean => Math.floor(a / BUCKET_MS) === Math.floor(b / BUCKET_MS);
 
 export interface ShownTransition {
   rule: string;

@@ -1,13 +1,13 @@
 // The dashboard's picture of the app at one moment: rules with their states in words, the
 // statistics, the last sample's time. Built on request from the live objects; no I/O.
-import { formatDuration } from '../rules/duration.js';
+import { conditionOf, describeRule } from '../rules/describe-rule.js';
 import type { Rule } from '../rules/rule.js';
 import type { Stats } from '../stats.js';
 import type { ShownTransition } from './live-feed.js';
 
-export type RuleState = 'ok' | 'pending' | 'firing' | 'flapping';
+type RuleState = 'ok' | 'pending' | 'firing' | 'flapping';
 
-export interface RuleView {
+interface RuleView {
   name: string;
   condition: string;
   severity: string;
@@ -16,16 +16,6 @@ export interface RuleView {
   state: RuleState;
   /** Since when it is in that state (ms), when known. */
   since: number | null;
-}
-
-/** `cpu > 80 (clears at ≤ 75) for 5s`, `avg cpu over 1m > 70`, `no sample for 10s`. */
-export function describeCondition(rule: Rule): string {
-  if (rule.kind === 'absent') return `no sample for ${formatDuration(rule.absentMs)}`;
-  const what = rule.over ? `${rule.over.aggregate} ${rule.metric} over ${formatDuration(rule.over.ms)}` : rule.metric;
-  const cmp = rule.above ? '>' : '<';
-  const clear = rule.clear !== rule.threshold ? ` (clears at ${rule.above ? '≤' : '≥'} ${rule.clear})` : '';
-  const hold = rule.forMs > 0 ? ` for ${formatDuration(rule.forMs)}` : '';
-  return `${what} ${cmp} ${rule.threshold}${clear}${hold}`;
 }
 
 export interface ViewInputs {
@@ -46,7 +36,7 @@ export function viewState(v: ViewInputs): Record<string, unknown> {
     const lastChange = v.recent.findLast((t) => t.rule === rule.name)?.timestamp ?? null;
     const state: RuleState = v.flapping(rule.name) ? 'flapping' : s?.phase === 'firing' ? 'firing' : s?.phase === 'pending' ? 'pending' : 'ok';
     const since = s?.phase === 'firing' ? s.firedAt : s?.phase === 'pending' ? s.since : lastChange;
-    return { name: rule.name, condition: describeCondition(rule), severity: rule.severity, metric: rule.kind === 'threshold' ? rule.metric : null, threshold: rule.kind === 'threshold' ? rule.threshold : null, state, since };
+    return { name: rule.name, condition: describeRule(conditionOf(rule)), severity: rule.severity, metric: rule.kind === 'threshold' ? rule.metric : null, threshold: rule.kind === 'threshold' ? rule.threshold : null, state, since };
   });
   const w = v.stats.window?.summary();
   return {

@@ -4,12 +4,12 @@
 // durable outbox like email. Firing alerts are re-sent every `resendMs` (≤ 60 s) from the alert
 // state, so Alertmanager's resolve_timeout never ends one early.
 import { hostname } from 'node:os';
-import type { Clock } from '../../../common/clock.js';
+import { iso, type Clock } from '../../../common/clock.js';
 import type { Config } from '../../../common/config.js';
 import { AlertmanagerConfigInvalidError, AlertmanagerSendError, describeCause } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
-import { formatDuration } from '../rules/duration.js';
 import type { Transition } from '../rules/alerting.js';
+import { describeRule } from '../rules/describe-rule.js';
 import type { AlertState } from '../rules/evaluate.js';
 import type { Rule } from '../rules/rule.js';
 import { formatAlert } from './console.js';
@@ -44,19 +44,13 @@ export function readAlertmanagerSettings(am: Config['alertmanager']): Alertmanag
   return { url: am.url.replace(/\/+$/, ''), timeoutMs: am.timeoutMs, resendMs: am.resendMs, maxAgeMs: am.maxAgeMs };
 }
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-
-function describeRule(rule: Pick<Transition, 'op' | 'metric' | 'threshold'>): string {
-  return rule.op === 'absent' ? `no sample for ${formatDuration(rule.threshold)}` : `${rule.metric} ${rule.op === 'above' ? '>' : '<'} ${rule.threshold}`;
-}
-
 /** Labels of a rule's alert: the same for firing, resolved and every re-send. */
 function labelsOf(rule: string, severity: string, host: string): Record<string, string> {
   return { alertname: rule, severity, host, job: 'telemetry' };
 }
 
 /** One notification as an alert; ended (endsAt) when it says the rule is no longer firing. */
-export function toAlert(t: Transition, host: string): AmAlert {
+function toAlert(t: Transition, host: string): AmAlert {
   const firing = t.flap ? t.flap.firing : t.kind !== 'resolved';
   const alert: AmAlert = {
     labels: labelsOf(t.rule, t.severity, host),
@@ -68,7 +62,7 @@ export function toAlert(t: Transition, host: string): AmAlert {
 }
 
 /** A firing rule re-sent from the alert state. */
-export function firingAlert(rule: Rule, state: AlertState, host: string): AmAlert {
+function firingAlert(rule: Rule, state: AlertState, host: string): AmAlert {
   const r = rule.kind === 'threshold' ? { op: rule.op, metric: rule.metric, threshold: rule.threshold } : { op: 'absent' as const, metric: null, threshold: rule.absentMs };
   return { labels: labelsOf(rule.name, rule.severity, host), annotations: { summary: `firing ${rule.name} since ${iso(state.firedAt)}`, description: `${rule.name} fires when ${describeRule(r)} (${rule.severity}) on ${host}` }, startsAt: iso(state.firedAt) };
 }
@@ -103,7 +97,7 @@ export function nextBatch(items: OutboxItem[]): OutboxItem[] {
   return batch;
 }
 
-export function alertmanagerDelivery(settings: AlertmanagerSettings): Delivery {
+function alertmanagerDelivery(settings: AlertmanagerSettings): Delivery {
   const host = hostname();
   return {
     name: 'alertmanager',

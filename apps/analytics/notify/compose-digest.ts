@@ -1,7 +1,9 @@
 // One email for a batch of transitions: the subject names the count, the worst severity and the
 // rules; plain-text and HTML bodies list each with value, threshold, time and host.
 import type { Severity } from '../../../common/config.js';
+import { iso } from '../../../common/clock.js';
 import type { Transition } from '../rules/alerting.js';
+import { comparisonOf, describeRule } from '../rules/describe-rule.js';
 import { formatDuration } from '../rules/duration.js';
 
 export const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, critical: 2 };
@@ -33,9 +35,9 @@ function stateOf(t: Transition): string {
 export function rowOf(t: Transition): Row {
   const state = stateOf(t);
   if (t.op === 'absent') {
-    return { state, rule: t.rule, value: `no data for ${formatDuration(t.value)}`, threshold: `absent ${formatDuration(t.threshold)}`, severity: t.severity, time: new Date(t.timestamp).toISOString() };
+    return { state, rule: t.rule, value: `no data for ${formatDuration(t.value)}`, threshold: describeRule(t), severity: t.severity, time: iso(t.timestamp) };
   }
-  return { state, rule: t.rule, value: `${t.metric}=${t.value.toFixed(2)}`, threshold: `${t.op === 'above' ? '>' : '<'} ${t.threshold}`, severity: t.severity, time: new Date(t.timestamp).toISOString() };
+  return { state, rule: t.rule, value: `${t.metric}=${t.value.toFixed(2)}`, threshold: comparisonOf(t), severity: t.severity, time: iso(t.timestamp) };
 }
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);

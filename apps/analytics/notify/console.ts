@@ -1,12 +1,14 @@
 // The console channel: one line per transition in the PM2 log.
+import { iso } from '../../../common/clock.js';
 import { log } from '../../../common/log.js';
 import { formatDuration } from '../rules/duration.js';
 import { keyOf, type Transition } from '../rules/alerting.js';
+import { comparisonOf, describeRule } from '../rules/describe-rule.js';
 import type { NotifyChannel } from './channel.js';
 
-const iso = (ms: number): string => new Date(ms).toISOString();
 const num = (v: number): string => v.toFixed(2);
-const describeValue = (t: Transition): string => (t.op === 'absent' ? `no sample for ${formatDuration(t.value)}` : `${t.metric}=${num(t.value)}`);
+// an absent rule's value is the time without a sample: its condition with that time
+const describeValue = (t: Transition): string => (t.op === 'absent' ? describeRule({ ...t, threshold: t.value }) : `${t.metric}=${num(t.value)}`);
 
 /** `ALERT firing high_cpu cpu=92.41 > 80 (warning) since 2026-11-27T23:49:58.000Z` and friends. */
 export function formatAlert(t: Transition): string {
@@ -20,11 +22,11 @@ export function formatAlert(t: Transition): string {
   if (t.op === 'absent') {
     if (t.kind === 'resolved') return `ALERT resolved ${t.rule} samples again after ${formatDuration(t.timestamp - t.since)} without data`;
     const verb = t.kind === 'repeat' ? 'still firing' : 'firing';
-    return `ALERT ${verb} ${t.rule} no sample for ${formatDuration(t.value)} (${t.severity}) since ${iso(t.since)}`;
+    return `ALERT ${verb} ${t.rule} ${describeValue(t)} (${t.severity}) since ${iso(t.since)}`;
   }
   const value = `${t.metric}=${num(t.value)}`;
   if (t.kind === 'resolved') return `ALERT resolved ${t.rule} ${value} after ${formatDuration(t.timestamp - t.firedAt)}`;
-  const cmp = `${t.op === 'above' ? '>' : '<'} ${t.threshold}`;
+  const cmp = comparisonOf(t);
   if (t.kind === 'repeat') return `ALERT still firing ${t.rule} ${value} ${cmp} (${t.severity}) for ${formatDuration(t.timestamp - t.firedAt)}`;
   return `ALERT firing ${t.rule} ${value} ${cmp} (${t.severity}) since ${iso(t.since)}`;
 }

@@ -12,7 +12,7 @@ import type { Mailer } from './smtp.js';
 
 const MAX_BATCH = 200;
 
-export function emailDelivery(settings: EmailSettings, mailer: Mailer): Delivery {
+function emailDelivery(settings: EmailSettings, mailer: Mailer): Delivery {
   return {
     name: 'email',
     accepts: (t: Transition) => SEVERITY_RANK[t.severity] >= SEVERITY_RANK[settings.minSeverity],

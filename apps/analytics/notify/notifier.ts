@@ -7,7 +7,8 @@
 // outboxes deduplicate by key). No clock of its own: `now` comes from the shell.
 import { log } from '../../../common/log.js';
 import type { Transition } from '../rules/alerting.js';
-import type { Announcer } from './announce.js';
+import { formatDuration } from '../rules/duration.js';
+import { HISTORY_MS, type Announcer } from './announce.js';
 import type { NotifyChannel } from './channel.js';
 
 export interface NotifierParts {
@@ -35,7 +36,7 @@ export class Notifier {
     const { notices, history } = this.parts.announcer.offer(transitions, now);
     if (history > 0) {
       this.historyHeld += history;
-      log.info('catching up on history: transitions of samples older than 10m recorded without notifying', { transitions: history });
+      log.info(`catching up on history: transitions of samples older than ${formatDuration(HISTORY_MS)} recorded without notifying`, { transitions: history });
     }
     this.dispatch(notices);
   }
@@ -47,9 +48,11 @@ export class Notifier {
 
   private dispatch(notices: Transition[]): void {
     if (notices.length === 0) return;
-    const { queued, console, checkpoint } = this.parts;
-    for (const channel of queued) channel.send(notices.filter((t) => t.channels.includes(channel.name)));
-    checkpoint();
+    const { queued, console } = this.parts;
+    for (const channel of queued) {
+      channel.send(notices.filter((t) => t.channels.includes(channel.name)));
+    }
+    this.parts.checkpoint();
     console.send(notices.filter((t) => t.channels.includes('console')));
   }
 }

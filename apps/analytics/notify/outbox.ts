@@ -21,7 +21,7 @@ type OutboxRecord = ({ op: 'add' } & OutboxItem) | { op: 'sent' | 'dead' | 'seen
 
 const KEYS_KEPT = 5_000;
 const COMPACT_BYTES = 512 << 10;
-export const MAX_PENDING = 5_000;
+const MAX_PENDING = 5_000;
 
 export class Outbox {
   readonly path: string;
@@ -160,7 +160,7 @@ export class Outbox {
 
   /** Appends records; after a failed write (a half record may be on disk) the whole file is rewritten instead. */
   private append(records: OutboxRecord[]): void {
-    if (this.stale) return this.compact();
+    if (this.stale) { this.compact(); return; }
     const text = records.map((r) => JSON.stringify(r) + '\n').join('');
     try {
       writeSync(this.fd, text);

@@ -5,7 +5,7 @@ import { EmailSendError } from '../../../common/errors.js';
 import { redact } from '../../../common/redact.js';
 import type { EmailSettings } from './email-settings.js';
 
-export interface Mail {
+interface Mail {
   from: string;
   to: string[];
   subject: string;

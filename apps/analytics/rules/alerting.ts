@@ -6,8 +6,8 @@ import { absentDue, evaluateAbsent, evaluateThreshold, INACTIVE, transitionOf, t
 import type { AbsentRule, Channel, Metric, Rule, ThresholdRule } from './rule.js';
 import { WindowAggregate } from './window-aggregate.js';
 
-/** What a notification says: a rule's transition, or (notify/flap.ts) that it flaps or settled. */
-export type NoticeKind = TransitionKind | 'flapping' | 'flapping-summary' | 'settled';
+/** What a notification says: a rule's transition, or (notify/announce.ts) that it flaps or settled. */
+type NoticeKind = TransitionKind | 'flapping' | 'flapping-summary' | 'settled';
 
 export interface Transition {
   /** Set on notices made from transitions (flapping, settled); a transition's own key is keyOf(). */
@@ -49,7 +49,7 @@ interface Tracked<R extends Rule> {
   episodes: number;
 }
 
-export interface SavedRule {
+interface SavedRule {
   definition: string;
   state: AlertState;
   episodes: number;
@@ -67,7 +67,7 @@ export interface AlertingState {
  * episode counter. Nothing is judged here: the next sample or tick decides, as it would have
  * without the restart.
  */
-export function restoreRule(definition: string, saved: SavedRule | undefined): Pick<SavedRule, 'state' | 'episodes' | 'window'> {
+function restoreRule(definition: string, saved: SavedRule | undefined): Pick<SavedRule, 'state' | 'episodes' | 'window'> {
   if (!saved) return { state: INACTIVE, episodes: 0 };
   if (saved.definition !== definition) return { state: INACTIVE, episodes: saved.episodes };
   return { state: saved.state, episodes: saved.episodes, window: saved.window };

@@ -2,17 +2,19 @@
 // once as `file:line:col: message` naming the rule.
 import { readFileSync, statSync } from 'node:fs';
 import { describeCause, RulesInvalidError, type Problem } from '../../../common/errors.js';
-import { validateRules } from '../../../common/validators.js';
+import { importGenerated } from '../../../common/generated.js';
 import { ajvProblems, locate, parseYamlSource } from '../../../common/yaml-source.js';
 import { parseDuration } from './duration.js';
 import { DEFAULT_FLAP, type Flap, type Rule, type ThresholdRule } from './rule.js';
 import type { RawRules } from './rules-schema.js';
 
+const { validateRules } = await importGenerated(() => import('../validators.js'), 'dist/apps/analytics/validators.js');
+
 type RawRule = RawRules['rules'][number];
 type RawFlap = NonNullable<RawRule['flap']>;
 
 /** Rules files larger than this are refused: a 50 MB file once took analytics to 2.3 GB. */
-export const MAX_RULES_BYTES = 1 << 20;
+const MAX_RULES_BYTES = 1 << 20;
 
 /** Reads and validates a rules file; throws RulesInvalidError listing every problem. */
 export function loadRules(file: string): Rule[] {
@@ -35,7 +37,9 @@ export function parseRules(file: string, text: string): Rule[] {
   const raw = src.value as RawRules;
   const problems: Problem[] = validateRules(raw) ? [] : ajvProblems(validateRules.errors ?? [], src, file, [], (path) => labelOf(raw, path));
   // The checks of meaning run even when the schema failed, so every problem shows at once.
-  const items = Array.isArray(raw?.rules) ? raw.rules.filter((r) => r && typeof r === 'object') : [];
+  // `raw` has the schema's shape only when the schema passed: look at what is there.
+  const listed: unknown = (src.value as { rules?: unknown } | null)?.rules;
+  const items = Array.isArray(listed) ? listed.filter((r): r is RawRule => r !== null && typeof r === 'object') : [];
   const rules = items.map((r, i) =>
     toRule(r, raw.defaults ?? {}, (key, message) => problems.push({ file, ...locate(src, ['rules', i, ...(key ? [key] : [])]), message: `rule "${r.name}": ${message}` })),
   );

@@ -3,6 +3,9 @@
 // Both feed the same `check`, and a differential test holds the two to the same results.
 import { parse } from 'csv-parse/sync';
 import { Ascii } from '../../../common/ascii.js';
+import { COLUMNS } from '../../../common/csv-format.js';
+
+/* eslint-disable @typescript-eslint/no-unsafe-enum-comparison -- Ascii is a const enum of byte values, compared with bytes read from a buffer by design (inlined numbers, see common/ascii.ts) */
 
 export const REASONS = ['columns', 'number', 'range', 'too_long'] as const;
 export type Reason = (typeof REASONS)[number];
@@ -22,24 +25,23 @@ export const enum Line {
 export const REASON_OF: Partial<Record<Line, Reason>> = { [Line.Columns]: 'columns', [Line.Number]: 'number', [Line.Range]: 'range' };
 
 /** Where each column sits; `fields` 0 means "no header: 3 or 4 fields, timestamp,cpu,ram[,seq]". */
-export interface Mapping {
-  timestamp: number;
-  cpu: number;
-  ram: number;
-  seq: number;
-  fields: number;
-}
+export type Mapping = Record<(typeof COLUMNS)[number], number> & { fields: number };
 
 export interface ParserState {
   mapping: Mapping | null;
 }
 
-const HEADERLESS: Mapping = { timestamp: 0, cpu: 1, ram: 2, seq: 3, fields: 0 };
+/** Where the header puts each column (-1: absent), or in their order without a header. */
+const columnsAt = (at: (name: string) => number, fields: number): Mapping => {
+  const [timestamp, cpu, ram, seq] = COLUMNS.map(at) as [number, number, number, number];
+  return { timestamp, cpu, ram, seq, fields };
+};
+const HEADERLESS = columnsAt((name) => COLUMNS.indexOf(name as (typeof COLUMNS)[number]), 0);
 const MAX_FIELDS = 64;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The largest time a Date holds (ms): later timestamps are out of range, never a crash downstream. */
-export const MAX_TIMESTAMP_MS = 8.64e15;
+const MAX_TIMESTAMP_MS = 8.64e15;
 const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 export class LineParser {
@@ -180,7 +182,7 @@ export class LineParser {
     if (line.trim() === '') return Line.Blank;
     let fields: string[];
     try {
-      const records = parse(line, { delimiter: ',', quote: false, relax_column_count: true, trim: true, bom: true, record_delimiter: '\n' }) as string[][];
+      const records = parse(line, { delimiter: ',', quote: false, relax_column_count: true, trim: true, bom: true, record_delimiter: '\n' });
       if (records.length !== 1) return Line.Columns;
       fields = records[0]!;
     } catch {
@@ -224,7 +226,7 @@ export class LineParser {
 function headerMapping(fields: string[]): Mapping | null {
   if (fields.length < 3 || fields.length > MAX_FIELDS || !fields.every((f) => NAME.test(f))) return null;
   const names = fields.map((f) => f.toLowerCase());
-  const at = (name: string): number => names.indexOf(name);
-  if (at('timestamp') < 0 || at('cpu') < 0 || at('ram') < 0) return null;
-  return { timestamp: at('timestamp'), cpu: at('cpu'), ram: at('ram'), seq: at('seq'), fields: fields.length };
+  const m = columnsAt((name) => names.indexOf(name), fields.length);
+  // seq is optional (the original three-column format)
+  return m.timestamp < 0 || m.cpu < 0 || m.ram < 0 ? null : m;
 }

@@ -117,14 +117,24 @@ export class TailFile {
     return { dev: f.dev, ino: f.ino, head: f.head.toString('base64'), offset: f.committed, done: this.done };
   }
 
-  /** Bytes of the current file not yet consumed. */
+  /** Bytes not yet consumed: the rest of the file being read and every newer file of the chain. */
   get lagBytes(): number {
     const f = this.current;
-    if (!f) return 0;
+    let lag = 0;
     try {
-      return Math.max(0, this.fs.fstatSync(f.fd).size - f.committed);
+      if (f) lag = Math.max(0, this.fs.fstatSync(f.fd).size - f.committed);
     } catch {
-      return 0;
+      // unknown for now: the newer files still count
+    }
+    // newest first: the files before the one being read are all still to come
+    for (let i = 0; ; i++) {
+      const look = this.look(i === 0 ? this.path : `${this.path}.${i}`);
+      if ('st' in look) {
+        if (f && look.st.ino === f.ino && look.st.dev === f.dev) return lag;
+        if (!this.done.some((d) => d.ino === look.st.ino && d.dev === look.st.dev)) lag += look.st.size;
+      } else if (i > 0 || 'error' in look) {
+        return lag;
+      }
     }
   }
 
@@ -198,7 +208,7 @@ export class TailFile {
     }
     this.resume = null;
     for (let i = chain.length - 1; i >= 0; i--) {
-      const id = ids[i]!;
+      const id = ids[i];
       if (id && !this.done.some((d) => same(id, d)) && this.open(chain[i]!.path, 0)) return true;
     }
     return false;

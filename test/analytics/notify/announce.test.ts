@@ -4,6 +4,7 @@ import { Announcer, HISTORY_MS, type AnnouncedRule } from '../../../apps/analyti
 import { Alerting, keyOf, type Transition } from '../../../apps/analytics/rules/alerting.js';
 import { parseRules } from '../../../apps/analytics/rules/load-rules.js';
 import type { Rule } from '../../../apps/analytics/rules/rule.js';
+import { roundTrip } from '../../helpers.js';
 
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const SEC = 1000;
@@ -24,7 +25,7 @@ function harness(yaml: string) {
     sample: (value: number, now: number, stamp = now): Transition[] => step(now, () => alerting.onSample(stamp, value, 50)),
     tick: (now: number): Transition[] => step(now, () => alerting.tick(now)),
     restart: (): void => {
-      announcer = new Announcer(announced(rules), JSON.parse(JSON.stringify(announcer.save())));
+      announcer = new Announcer(announced(rules), roundTrip(announcer.save()));
     },
     announcer: () => announcer,
   };
@@ -135,7 +136,7 @@ test('idempotency keys: rows sharing one millisecond give distinct episodes (cpu
   const keys = alerting.take().map(keyOf);
   t.is(new Set(keys).size, 4, keys.join(' '));
   // the episode counter survives a restart and a change of definition
-  const saved = JSON.parse(JSON.stringify(alerting.save()));
+  const saved = roundTrip(alerting.save());
   const changed = new Alerting(parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 85, flap: off }]'), NOW);
   changed.restore(saved);
   changed.onSample(NOW, 95, 50);

@@ -130,7 +130,7 @@ test('a notification that cannot be rendered is dead-lettered loudly; the rest s
   const { channel, outbox, dir } = await channelFor(smtp.url);
   t.teardown(() => channel.stop());
   // an item from before the parser refused timestamps a Date cannot hold
-  channel.send([{ ...transition(0), timestamp: 99999999999999999, key: 'bad' }, transition(1, 'firing', 'critical')]);
+  channel.send([{ ...transition(0), timestamp: 1e17, key: 'bad' }, transition(1, 'firing', 'critical')]);
   await waitFor('the email', () => smtp.messages.length === 1 && outbox.depth === 0);
   t.regex(smtp.messages[0]!.subject ?? '', /CRITICAL: 1 alert on \S+: rule_1$/);
   const dead = readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string });

@@ -32,7 +32,7 @@ test('a torn last record (crash mid-append) is ignored and the file is repaired'
   b.add([t2], 101);
   b.close();
   t.deepEqual(new Outbox(path, 0).items().map((i) => i.key), [t1.key, t2.key]);
-  t.notThrows(() => readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+  t.notThrows(() => readFileSync(path, 'utf8').trim().split('\n').map((l): unknown => JSON.parse(l)));
 });
 
 test('dead letters go to outbox.dead.jsonl', async (t) => {
@@ -41,6 +41,6 @@ test('dead letters go to outbox.dead.jsonl', async (t) => {
   a.add([t1], 100);
   a.markDead([t1.key]);
   t.is(a.depth, 0);
-  t.is(JSON.parse(readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8')).key, t1.key);
+  t.is((JSON.parse(readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8')) as { key: string }).key, t1.key);
   a.close();
 });

@@ -4,6 +4,7 @@ import test from 'ava';
 import { Alerting, keyOf, type Transition } from '../../../apps/analytics/rules/alerting.js';
 import { parseRules } from '../../../apps/analytics/rules/load-rules.js';
 import { MAX_WINDOW_SAMPLES, WindowAggregate } from '../../../apps/analytics/rules/window-aggregate.js';
+import { roundTrip } from '../../helpers.js';
 
 const BASE = 1_700_000_000_000;
 const STEP = 1000;
@@ -168,7 +169,7 @@ test('save and restore continue the episode: no second firing, windows kept', (t
   [100, 90].forEach((v, i) => a.onSample(BASE + i * STEP, v, 0));
   t.deepEqual(a.take().map((o) => o.kind), ['firing']);
   const b = new Alerting(parseRules('r.yaml', yaml), 0);
-  b.restore(JSON.parse(JSON.stringify(a.save())));
+  b.restore(roundTrip(a.save()));
   b.onSample(BASE + 2 * STEP, 65, 0); // avg (100+90+65)/3 = 85 with the window kept; 65 without it
   t.deepEqual(b.take().map((o) => o.kind), []);
   b.onSample(BASE + 3 * STEP, 0, 0); // avg 63.75
@@ -221,7 +222,7 @@ test('restore: absent and for-rules continue across a restart as one uninterrupt
     a.take();
     const restartedAt = stoppedAt + downtimeMs;
     const b = new Alerting(rules, restartedAt);
-    b.restore(JSON.parse(JSON.stringify(a.save())));
+    b.restore(roundTrip(a.save()));
     if (next === 'tick') b.tick(restartedAt);
     else {
       // the next sample is stamped when it was taken: downtime after the last one

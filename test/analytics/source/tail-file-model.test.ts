@@ -9,7 +9,7 @@ import { appendFileSync, existsSync, readFileSync, renameSync, rmSync, truncateS
 import { join } from 'node:path';
 import type { ParserState } from '../../../apps/analytics/source/parse-line.js';
 import { TailFile, type FilePosition } from '../../../apps/analytics/source/tail-file.js';
-import { tempDir } from '../../helpers.js';
+import { roundTrip, tempDir } from '../../helpers.js';
 import { Collector, faultyFs, HEADER } from './follow-fixtures.js';
 
 const KEEP = 300;
@@ -59,7 +59,7 @@ class Real {
   }
 
   save(): void {
-    this.checkpoint = { position: JSON.parse(JSON.stringify(this.tail.position)) as FilePosition | null, parser: this.events.parser.save(), seen: this.seen.length };
+    this.checkpoint = { position: roundTrip(this.tail.position), parser: this.events.parser.save(), seen: this.seen.length };
   }
 
   /** Rows in a file about to disappear or be rewritten are read first (as the live app would, given time). */

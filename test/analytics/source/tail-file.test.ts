@@ -3,8 +3,8 @@
 import test from 'ava';
 import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TailFile, type FilePosition } from '../../../apps/analytics/source/tail-file.js';
-import { tempDir } from '../../helpers.js';
+import { TailFile } from '../../../apps/analytics/source/tail-file.js';
+import { roundTrip, tempDir } from '../../helpers.js';
 import { Collector, faultyFs, HEADER } from './follow-fixtures.js';
 
 test('waits for a file that does not exist yet, and for one that was deleted', async (t) => {
@@ -68,7 +68,7 @@ test('a rotation chain of 250 files is read once, in order, over bounded polls; 
     polls++;
     if (polls === 50) {
       // a restart half-way: resume from the saved position
-      const saved = JSON.parse(JSON.stringify(tail.position)) as FilePosition;
+      const saved = roundTrip(tail.position);
       tail.close();
       tail = new TailFile(path, events, { maxLineBytes: 4096 });
       tail.resumeFrom(saved);
