@@ -9,10 +9,12 @@ export default defineConfig(
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
-    languageOptions: { parserOptions: {
+    languageOptions: {
+      parserOptions: {
         projectService: { allowDefaultProject: ['eslint.config.ts', 'ecosystem.config.js'] },
         tsconfigRootDir: import.meta.dirname,
-      }, },
+      },
+    },
     rules: {
       // Numbers and booleans read well in log lines and messages; objects, arrays and nullish
       // values in a template are still errors (they print as [object Object] or "undefined").

@@ -10,7 +10,7 @@ export function generateCsv(path: string, rows: number, start = 1_760_000_000_00
   const buf = Buffer.allocUnsafe(batch * MAX_ROW_BYTES);
   const encoder = new RowEncoder();
   writeSync(fd, HEADER_LINE);
-  for (let i = 0; i < rows; ) {
+  for (let i = 0; i < rows;) {
     let end = 0;
     encoder.reset();
     for (const stop = Math.min(rows, i + batch); i < stop; i++) {

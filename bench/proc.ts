@@ -17,7 +17,10 @@ export interface Measured {
 
 /** Runs a command to completion and returns wall time, CPU seconds and peak RSS. */
 export function measure(cmd: string[], env: NodeJS.ProcessEnv = {}): Measured {
-  const out = execFileSync('python3', [join(projectRoot, 'bench', 'measure.py'), ...cmd], { env: { ...process.env, ...env }, maxBuffer: 1 << 24 });
+  const out = execFileSync('python3', [join(projectRoot, 'bench', 'measure.py'), ...cmd], {
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 24,
+  });
   const m = JSON.parse(out.toString()) as Measured;
   if (m.code !== 0) throw new Error(`${cmd.join(' ')} exited ${m.code}: ${m.stderr}`);
   return m;
@@ -42,7 +45,11 @@ export interface App {
 }
 
 export function startNode(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): App {
-  const child = spawn(process.execPath, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let partial = '';
   const listeners: ((line: string) => void)[] = [];

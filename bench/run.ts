@@ -11,8 +11,13 @@ import { generateCsv } from './generate-csv.js';
 import { measure, percentile, procStats, startNode, stopApp, waitFor, type Measured } from './proc.js';
 
 // The apps run with the node arguments PM2 gives them (ecosystem.config.js).
-const { apps } = (await import(pathToFileURL(join(projectRoot, 'ecosystem.config.js')).href)) as { apps: { script: string; node_args: string[] }[] };
-const appArgs = (script: string): string[] => [...(apps.find((a) => a.script === `dist/${script}`)?.node_args ?? []), join(dist, script)];
+const { apps } = (await import(pathToFileURL(join(projectRoot, 'ecosystem.config.js')).href)) as {
+  apps: { script: string; node_args: string[] }[];
+};
+const appArgs = (script: string): string[] => [
+  ...(apps.find((a) => a.script === `dist/${script}`)?.node_args ?? []),
+  join(dist, script),
+];
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000_000);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const dist = join(projectRoot, 'dist');
@@ -47,7 +52,10 @@ function buildReferences(): void {
 function benchEngine(): void {
   say(`engine burst: ${ROWS} rows at intervalMs 0`);
   const dir = join(tmp, 'engine');
-  const cfg = config(dir, `data: { dir: ${dir}/data }\nengine: { intervalMs: 0, limit: ${ROWS}, statsEveryMs: 600000 }\n`);
+  const cfg = config(
+    dir,
+    `data: { dir: ${dir}/data }\nengine: { intervalMs: 0, limit: ${ROWS}, statsEveryMs: 600000 }\n`,
+  );
   const [ours, cpp] = medianOfThree(
     () => {
       rmSync(join(dir, 'data'), { recursive: true, force: true });
@@ -55,41 +63,108 @@ function benchEngine(): void {
     },
     () => measure([join(tmp, 'engine-cpp'), join(tmp, 'engine-cpp.csv'), String(ROWS)]),
   ) as [Measured, Measured];
-  row('engine burst (time)', `${ours.wall.toFixed(2)} s (${rate(ROWS, ours.wall)})`, `${cpp.wall.toFixed(2)} s (C++ queue+mutex+ofstream)`, `${(ours.wall / cpp.wall).toFixed(2)}x time`, '<= 0.3x time');
-  row('engine burst CPU / peak RSS', `${ours.cpu.toFixed(2)} s / ${MiB(ours.maxRssKiB)}`, `${cpp.cpu.toFixed(2)} s / ${MiB(cpp.maxRssKiB)}`, '', 'RSS <= 100 MiB');
+  row(
+    'engine burst (time)',
+    `${ours.wall.toFixed(2)} s (${rate(ROWS, ours.wall)})`,
+    `${cpp.wall.toFixed(2)} s (C++ queue+mutex+ofstream)`,
+    `${(ours.wall / cpp.wall).toFixed(2)}x time`,
+    '<= 0.3x time',
+  );
+  row(
+    'engine burst CPU / peak RSS',
+    `${ours.cpu.toFixed(2)} s / ${MiB(ours.maxRssKiB)}`,
+    `${cpp.cpu.toFixed(2)} s / ${MiB(cpp.maxRssKiB)}`,
+    '',
+    'RSS <= 100 MiB',
+  );
   rmSync(dir, { recursive: true, force: true });
   rmSync(join(tmp, 'engine-cpp.csv'), { force: true });
 }
 
 function benchAnalyze(csv: string): void {
   say('analyze (one thread per core, and one thread) vs the C strtod scan and the Python csv reader');
-  const analyze = (...args: string[]) => (): Measured => measure([process.execPath, join(dist, 'cli/telemetry.js'), 'analyze', csv, '--json', ...args]);
-  const [ours, single, c, py] = medianOfThree(analyze(), analyze('--threads', '1'), () => measure([join(tmp, 'strtod-scan'), csv]), () => measure(['python3', join(ref, 'csv_reader.py'), csv])) as [Measured, Measured, Measured, Measured];
+  const analyze =
+    (...args: string[]) =>
+    (): Measured =>
+      measure([process.execPath, join(dist, 'cli/telemetry.js'), 'analyze', csv, '--json', ...args]);
+  const [ours, single, c, py] = medianOfThree(
+    analyze(),
+    analyze('--threads', '1'),
+    () => measure([join(tmp, 'strtod-scan'), csv]),
+    () => measure(['python3', join(ref, 'csv_reader.py'), csv]),
+  ) as [Measured, Measured, Measured, Measured];
   const time = (m: Measured): string => `${m.wall.toFixed(2)} s (${rate(ROWS, m.wall)})`;
-  row(`analyze, ${cpus().length} threads (time)`, time(ours), `${time(c)} (C read+strtod)`, `${(ours.wall / c.wall).toFixed(2)}x time`, '<= 0.5x time');
-  row('  analyze --threads 1', time(single), `${time(c)} (C read+strtod)`, `${(single.wall / c.wall).toFixed(2)}x time`, '');
+  row(
+    `analyze, ${cpus().length} threads (time)`,
+    time(ours),
+    `${time(c)} (C read+strtod)`,
+    `${(ours.wall / c.wall).toFixed(2)}x time`,
+    '<= 0.5x time',
+  );
+  row(
+    '  analyze --threads 1',
+    time(single),
+    `${time(c)} (C read+strtod)`,
+    `${(single.wall / c.wall).toFixed(2)}x time`,
+    '',
+  );
   row('analyze vs Python csv', time(ours), `${time(py)} (Python csv)`, `${(ours.wall / py.wall).toFixed(2)}x time`, '');
-  row('analyze CPU / peak RSS', `${ours.cpu.toFixed(2)} s / ${MiB(ours.maxRssKiB)}`, `C ${c.cpu.toFixed(2)} s / ${MiB(c.maxRssKiB)}; Py ${py.cpu.toFixed(2)} s / ${MiB(py.maxRssKiB)}`, '', 'RSS <= 100 MiB');
+  row(
+    'analyze CPU / peak RSS',
+    `${ours.cpu.toFixed(2)} s / ${MiB(ours.maxRssKiB)}`,
+    `C ${c.cpu.toFixed(2)} s / ${MiB(c.maxRssKiB)}; Py ${py.cpu.toFixed(2)} s / ${MiB(py.maxRssKiB)}`,
+    '',
+    'RSS <= 100 MiB',
+  );
   const rules = join(tmp, 'bench-rules.yaml');
-  writeFileSync(rules, readFileSync(join(projectRoot, 'rules.yaml'), 'utf8') + '  - { name: cpu_minute, metric: cpu, above: 70, over: 1m, aggregate: avg }\n');
+  writeFileSync(
+    rules,
+    readFileSync(join(projectRoot, 'rules.yaml'), 'utf8') +
+      '  - { name: cpu_minute, metric: cpu, above: 70, over: 1m, aggregate: avg }\n',
+  );
   // The same rules with thresholds no sample crosses: the cost of judging every sample, without
   // the hundreds of thousands of transitions (and MiB of output) the spiky demo data produces.
   const quiet = join(tmp, 'quiet-rules.yaml');
-  writeFileSync(quiet, 'rules:\n  - { name: a, metric: cpu, above: 100 }\n  - { name: b, metric: ram, above: 100 }\n  - { name: c, absent: 10s }\n  - { name: d, metric: cpu, above: 100, over: 1m, aggregate: avg }\n');
+  writeFileSync(
+    quiet,
+    'rules:\n  - { name: a, metric: cpu, above: 100 }\n  - { name: b, metric: ram, above: 100 }\n  - { name: c, absent: 10s }\n  - { name: d, metric: cpu, above: 100, over: 1m, aggregate: avg }\n',
+  );
   // rules judge samples in order, on one thread: their cost is against plain analyze on one thread
-  const [plain, withRules, quietRun] = medianOfThree(analyze('--threads', '1'), analyze('--rules', rules), analyze('--rules', quiet)) as [Measured, Measured, Measured];
+  const [plain, withRules, quietRun] = medianOfThree(
+    analyze('--threads', '1'),
+    analyze('--rules', rules),
+    analyze('--rules', quiet),
+  ) as [Measured, Measured, Measured];
   const overhead = (m: Measured): string => `+${((100 * (m.wall - plain.wall)) / plain.wall).toFixed(1)}% time`;
-  row('analyze --rules (4 rules, one over 1m)', time(withRules), `${time(plain)} (analyze --threads 1)`, overhead(withRules), 'reported');
-  row('  same rules, never crossed (evaluation only)', time(quietRun), `${time(plain)} (analyze --threads 1)`, overhead(quietRun), 'reported');
+  row(
+    'analyze --rules (4 rules, one over 1m)',
+    time(withRules),
+    `${time(plain)} (analyze --threads 1)`,
+    overhead(withRules),
+    'reported',
+  );
+  row(
+    '  same rules, never crossed (evaluation only)',
+    time(quietRun),
+    `${time(plain)} (analyze --threads 1)`,
+    overhead(quietRun),
+    'reported',
+  );
   say(`  (the backtest printed ${(withRules.stdoutBytes / 1048576).toFixed(1)} MiB of transitions)`);
 }
 
 async function benchLatency(): Promise<void> {
   say('live detection latency: 200 threshold-crossing rows appended one by one');
   const dir = join(tmp, 'latency');
-  const cfg = config(dir, `data: { dir: ${dir}/data }\nanalytics: { rules: ${dir}/rules.yaml, summaryEveryMs: 600000 }\n`);
+  const cfg = config(
+    dir,
+    `data: { dir: ${dir}/data }\nanalytics: { rules: ${dir}/rules.yaml, summaryEveryMs: 600000 }\n`,
+  );
   // flap: off: every one of the 200 crossings must print its own line
-  writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, channels: [console], flap: off }\n');
+  writeFileSync(
+    join(dir, 'rules.yaml'),
+    'rules:\n  - { name: high_cpu, metric: cpu, above: 80, channels: [console], flap: off }\n',
+  );
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
@@ -113,20 +188,37 @@ async function benchLatency(): Promise<void> {
   }
   await stopApp(app);
   latencies.sort((a, b) => a - b);
-  row('live detection latency (append -> ALERT line)', `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`, '', '', 'p99 < 50 ms');
+  row(
+    'live detection latency (append -> ALERT line)',
+    `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms`,
+    '',
+    '',
+    'p99 < 50 ms',
+  );
 }
 
 async function benchStorm(): Promise<void> {
   const stormRows = 2_000_000;
   say(`alert storm: ${stormRows} rows of demo data in a burst, the shipped rules, email to a server that is not there`);
   const dir = join(tmp, 'storm');
-  const cfg = config(dir, `data: { dir: ${dir}/data }\nengine: { intervalMs: 0, limit: ${stormRows}, metrics: { listen: "" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "" } }\nemail: { timeoutMs: 500 }\n`);
-  const env = { TELEMETRY_CONFIG: cfg, TELEMETRY_SMTP_URL: 'smtp://127.0.0.1:9', TELEMETRY_EMAIL_TO: 'ops@example.com' };
+  const cfg = config(
+    dir,
+    `data: { dir: ${dir}/data }\nengine: { intervalMs: 0, limit: ${stormRows}, metrics: { listen: "" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "" } }\nemail: { timeoutMs: 500 }\n`,
+  );
+  const env = {
+    TELEMETRY_CONFIG: cfg,
+    TELEMETRY_SMTP_URL: 'smtp://127.0.0.1:9',
+    TELEMETRY_EMAIL_TO: 'ops@example.com',
+  };
   const analytics = startNode(appArgs('apps/analytics/main.js'), dir, env);
   await waitFor('analytics to start', () => analytics.output().includes('analytics started'));
   const counted = (): number => {
     try {
-      return (JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as { stats: { cpu: { count: number } } }).stats.cpu.count;
+      return (
+        JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as {
+          stats: { cpu: { count: number } };
+        }
+      ).stats.cpu.count;
     } catch {
       return -1;
     }
@@ -140,7 +232,13 @@ async function benchStorm(): Promise<void> {
   const log = analytics.output();
   const alerts = log.split('\n').filter((l) => l.includes(' ALERT ')).length;
   const outbox = readFileSync(join(dir, 'data', 'outbox.jsonl')).length;
-  row(`alert storm (${stormRows / 1e6}M rows, shipped rules)`, `caught up ${catchUp.toFixed(2)} s after the engine; ${alerts} ALERT lines; log ${(log.length / 1024).toFixed(0)} KiB; outbox ${(outbox / 1024).toFixed(0)} KiB`, '', '', '<= 3 s, <= 200 lines, < 1 MiB each');
+  row(
+    `alert storm (${stormRows / 1e6}M rows, shipped rules)`,
+    `caught up ${catchUp.toFixed(2)} s after the engine; ${alerts} ALERT lines; log ${(log.length / 1024).toFixed(0)} KiB; outbox ${(outbox / 1024).toFixed(0)} KiB`,
+    '',
+    '',
+    '<= 3 s, <= 200 lines, < 1 MiB each',
+  );
   rmSync(dir, { recursive: true, force: true });
 }
 
@@ -150,7 +248,10 @@ function startCollectd(dir: string): ChildProcess | null {
   if (!existsSync(bin)) return null;
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, 'collectd.conf');
-  writeFileSync(conf, `Interval 1\nBaseDir "${dir}"\nPIDFile "${dir}/collectd.pid"\nPluginDir "/usr/lib/collectd"\nTypesDB "/usr/share/collectd/types.db"\nLoadPlugin cpu\nLoadPlugin memory\nLoadPlugin csv\nLoadPlugin threshold\n<Plugin csv>\n  DataDir "${dir}/csv"\n</Plugin>\n<Plugin threshold>\n  <Plugin "cpu">\n    <Type "cpu">\n      Instance "user"\n      WarningMax 80\n    </Type>\n  </Plugin>\n</Plugin>\n`);
+  writeFileSync(
+    conf,
+    `Interval 1\nBaseDir "${dir}"\nPIDFile "${dir}/collectd.pid"\nPluginDir "/usr/lib/collectd"\nTypesDB "/usr/share/collectd/types.db"\nLoadPlugin cpu\nLoadPlugin memory\nLoadPlugin csv\nLoadPlugin threshold\n<Plugin csv>\n  DataDir "${dir}/csv"\n</Plugin>\n<Plugin threshold>\n  <Plugin "cpu">\n    <Type "cpu">\n      Instance "user"\n      WarningMax 80\n    </Type>\n  </Plugin>\n</Plugin>\n`,
+  );
   return spawn(bin, ['-f', '-C', conf], { stdio: 'ignore' });
 }
 
@@ -158,13 +259,19 @@ async function benchIdle(): Promise<void> {
   say(`idle at 1 Hz for ${IDLE_SECONDS} s: engine, analytics and a bare node process side by side`);
   const dir = join(tmp, 'idle');
   // this host sampled for real, HTTP (metrics, dashboard) on, on ports of their own
-  const cfg = config(dir, `data: { dir: ${dir}/data }\nengine: { source: system, metrics: { listen: "127.0.0.1:0" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "127.0.0.1:0" } }\n`);
+  const cfg = config(
+    dir,
+    `data: { dir: ${dir}/data }\nengine: { source: system, metrics: { listen: "127.0.0.1:0" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "127.0.0.1:0" } }\n`,
+  );
   const env = { TELEMETRY_CONFIG: cfg };
   const engine = startNode(appArgs('apps/engine/main.js'), dir, env);
   const analytics = startNode(appArgs('apps/analytics/main.js'), dir, env);
   const bare = startNode(['-e', 'setInterval(()=>{},1000)'], dir);
   const collectd = startCollectd(join(dir, 'collectd'));
-  await waitFor('both apps to start', () => engine.output().includes('engine started') && analytics.output().includes('analytics started'));
+  await waitFor(
+    'both apps to start',
+    () => engine.output().includes('engine started') && analytics.output().includes('analytics started'),
+  );
   const pids = [engine.child.pid!, analytics.child.pid!, bare.child.pid!, ...(collectd ? [collectd.pid!] : [])];
   const before = pids.map(procStats);
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
@@ -173,24 +280,52 @@ async function benchIdle(): Promise<void> {
   collectd?.kill('SIGTERM');
   const cpu = (i: number): number => after[i]!.cpu - before[i]!.cpu;
   const bareCpu = `${cpu(2).toFixed(2)} s CPU, ${MiB(after[2]!.rssKiB)} RSS (a bare node process)`;
-  const collectdCpu = collectd ? `${cpu(3).toFixed(2)} s CPU, ${MiB(after[3]!.rssKiB)} RSS (collectd)` : 'collectd not installed';
-  const memory = (i: number): string => `${MiB(after[i]!.rssKiB)} RSS (${MiB(after[i]!.anonKiB)} private, peak ${MiB(after[i]!.hwmKiB)})`;
-  row(`engine idle at 1 Hz over ${IDLE_SECONDS} s (HTTP on)`, `${cpu(0).toFixed(2)} s CPU, ${memory(0)}`, bareCpu, '', 'RSS <= 55 MiB');
-  row(`analytics idle at 1 Hz over ${IDLE_SECONDS} s (HTTP on)`, `${cpu(1).toFixed(2)} s CPU, ${memory(1)}`, bareCpu, '', 'RSS <= 55 MiB');
-  row('  both apps vs collectd, same job', `${(cpu(0) + cpu(1)).toFixed(2)} s CPU`, collectdCpu, collectd ? `${((cpu(0) + cpu(1)) / Math.max(cpu(3), 0.01)).toFixed(1)}x` : '', '<= 2x');
+  const collectdCpu = collectd
+    ? `${cpu(3).toFixed(2)} s CPU, ${MiB(after[3]!.rssKiB)} RSS (collectd)`
+    : 'collectd not installed';
+  const memory = (i: number): string =>
+    `${MiB(after[i]!.rssKiB)} RSS (${MiB(after[i]!.anonKiB)} private, peak ${MiB(after[i]!.hwmKiB)})`;
+  row(
+    `engine idle at 1 Hz over ${IDLE_SECONDS} s (HTTP on)`,
+    `${cpu(0).toFixed(2)} s CPU, ${memory(0)}`,
+    bareCpu,
+    '',
+    'RSS <= 55 MiB',
+  );
+  row(
+    `analytics idle at 1 Hz over ${IDLE_SECONDS} s (HTTP on)`,
+    `${cpu(1).toFixed(2)} s CPU, ${memory(1)}`,
+    bareCpu,
+    '',
+    'RSS <= 55 MiB',
+  );
+  row(
+    '  both apps vs collectd, same job',
+    `${(cpu(0) + cpu(1)).toFixed(2)} s CPU`,
+    collectdCpu,
+    collectd ? `${((cpu(0) + cpu(1)) / Math.max(cpu(3), 0.01)).toFixed(1)}x` : '',
+    '<= 2x',
+  );
 }
 
 /** `listen`: the analytics HTTP server (and with it the dashboard's live feed), or "" for off. */
 async function followerCpuPerRow(existingRows: number, listen = '127.0.0.1:0'): Promise<number> {
   const dir = join(tmp, `follow-${existingRows}-${listen ? 'http' : 'nohttp'}`);
-  const cfg = config(dir, `data: { dir: ${dir}/data }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, summaryEveryMs: 600000, http: { listen: "${listen}" } }\n`);
+  const cfg = config(
+    dir,
+    `data: { dir: ${dir}/data }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, summaryEveryMs: 600000, http: { listen: "${listen}" } }\n`,
+  );
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   generateCsv(csv, existingRows);
   const app = startNode(appArgs('apps/analytics/main.js'), dir, { TELEMETRY_CONFIG: cfg });
   const state = (): number => {
     try {
-      return (JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as { stats: { cpu: { count: number } } }).stats.cpu.count;
+      return (
+        JSON.parse(readFileSync(join(dir, 'data', 'analytics-state.json'), 'utf8')) as {
+          stats: { cpu: { count: number } };
+        }
+      ).stats.cpu.count;
     } catch {
       return -1;
     }
@@ -201,7 +336,8 @@ async function followerCpuPerRow(existingRows: number, listen = '127.0.0.1:0'): 
   const append = async (): Promise<void> => {
     for (let chunk = 0; chunk < 200; chunk++) {
       let text = '';
-      for (let i = 0; i < appended / 200; i++, next++) text += formatRow(1_760_000_000_000 + next * 1000, 40, 50, next + 1);
+      for (let i = 0; i < appended / 200; i++, next++)
+        text += formatRow(1_760_000_000_000 + next * 1000, 40, 50, next + 1);
       appendFileSync(csv, text);
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -222,8 +358,20 @@ async function benchFollower(): Promise<void> {
   const large = await followerCpuPerRow(30_000_000);
   // the dashboard's feed sees every sample: its cost on ingestion, same file, feed off vs on
   const off = await followerCpuPerRow(30_000, '');
-  row('dashboard feed on the ingestion path', `${small.toFixed(2)} µs per row (dashboard on)`, `${off.toFixed(2)} µs per row (HTTP off)`, `${(small / off).toFixed(2)}x`, '~1x');
-  row('follower CPU per appended row', `${large.toFixed(2)} µs (1 GB file)`, `${small.toFixed(2)} µs (1 MB file)`, `${(large / small).toFixed(2)}x`, '~1x');
+  row(
+    'dashboard feed on the ingestion path',
+    `${small.toFixed(2)} µs per row (dashboard on)`,
+    `${off.toFixed(2)} µs per row (HTTP off)`,
+    `${(small / off).toFixed(2)}x`,
+    '~1x',
+  );
+  row(
+    'follower CPU per appended row',
+    `${large.toFixed(2)} µs (1 GB file)`,
+    `${small.toFixed(2)} µs (1 MB file)`,
+    `${(large / small).toFixed(2)}x`,
+    '~1x',
+  );
 }
 
 const machine = `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, node ${process.version}`;
@@ -242,7 +390,11 @@ try {
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }
-const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...[['measure', 'ours', 'reference (same run)', 'ratio', 'target'], ...rows].map((r) => (r[i] ?? '').length)));
+const widths = [0, 1, 2, 3, 4].map((i) =>
+  Math.max(
+    ...[['measure', 'ours', 'reference (same run)', 'ratio', 'target'], ...rows].map((r) => (r[i] ?? '').length),
+  ),
+);
 const line = (cells: string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
 console.log(`Machine: ${machine}; ${ROWS} rows`);
 console.log(line(['measure', 'ours', 'reference (same run)', 'ratio', 'target']));

@@ -21,7 +21,10 @@ export interface StretchResult {
 }
 
 /** What an analyze-worker thread tells the main thread. */
-export type StretchMessage = { type: 'progress'; bytes: number } | { type: 'done'; k: number; result: StretchResult } | { type: 'failed'; cause: string };
+export type StretchMessage =
+  | { type: 'progress'; bytes: number }
+  | { type: 'done'; k: number; result: StretchResult }
+  | { type: 'failed'; cause: string };
 
 /** One file cut into pieces for threads to claim one at a time: a thread that starts late or runs slow takes fewer. */
 export interface PiecesJob {
@@ -37,7 +40,13 @@ export interface PiecesJob {
 }
 
 /** Reads one stretch exactly as a single pass over the whole file would read those lines, if `mapping` is the one in force where it starts. */
-export function readStretch(job: PiecesJob, range: ByteRange, mapping: Mapping | null, chunk = lineChunk(job.maxLineBytes), progress?: (bytes: number) => void): StretchResult {
+export function readStretch(
+  job: PiecesJob,
+  range: ByteRange,
+  mapping: Mapping | null,
+  chunk = lineChunk(job.maxLineBytes),
+  progress?: (bytes: number) => void,
+): StretchResult {
   const ingest = new Ingest(null);
   ingest.horizon = job.horizon;
   ingest.parser.restore({ mapping });
@@ -46,7 +55,11 @@ export function readStretch(job: PiecesJob, range: ByteRange, mapping: Mapping |
 }
 
 /** Claims pieces and reads them until none is left; `progress` gets the bytes this thread has read. */
-export function readPieces(job: PiecesJob, done: (k: number, result: StretchResult) => void, progress?: (bytes: number) => void): void {
+export function readPieces(
+  job: PiecesJob,
+  done: (k: number, result: StretchResult) => void,
+  progress?: (bytes: number) => void,
+): void {
   const claimed = new Int32Array(job.claimed);
   const chunk = lineChunk(job.maxLineBytes);
   let before = 0;
@@ -86,7 +99,8 @@ export function splitAtLines(file: string, size: number, parts: number): ByteRan
     }
     starts.push(size);
     const ranges: ByteRange[] = [];
-    for (let k = 0; k + 1 < starts.length; k++) if (starts[k + 1]! > starts[k]!) ranges.push({ start: starts[k]!, end: starts[k + 1]! });
+    for (let k = 0; k + 1 < starts.length; k++)
+      if (starts[k + 1]! > starts[k]!) ranges.push({ start: starts[k]!, end: starts[k + 1]! });
     return ranges;
   } catch (err) {
     throw new FileUnreadableError(file, err);
@@ -102,7 +116,12 @@ export function firstMapping(file: string): Mapping | null {
     const head = Buffer.allocUnsafe(PROBE_BYTES);
     const data = head.subarray(0, readSync(fd, head, 0, PROBE_BYTES, 0));
     const parser = new LineParser();
-    for (let start = 0, nl = data.indexOf(10); nl >= 0 && parser.mapping === null; start = nl + 1, nl = data.indexOf(10, start)) parser.parse(data, start, nl);
+    for (
+      let start = 0, nl = data.indexOf(10);
+      nl >= 0 && parser.mapping === null;
+      start = nl + 1, nl = data.indexOf(10, start)
+    )
+      parser.parse(data, start, nl);
     return parser.mapping;
   } catch (err) {
     throw new FileUnreadableError(file, err);
@@ -112,14 +131,28 @@ export function firstMapping(file: string): Mapping | null {
 }
 
 function sameMapping(a: Mapping | null, b: Mapping | null): boolean {
-  return a === b || (a !== null && b !== null && a.timestamp === b.timestamp && a.cpu === b.cpu && a.ram === b.ram && a.seq === b.seq && a.fields === b.fields);
+  return (
+    a === b ||
+    (a !== null &&
+      b !== null &&
+      a.timestamp === b.timestamp &&
+      a.cpu === b.cpu &&
+      a.ram === b.ram &&
+      a.seq === b.seq &&
+      a.fields === b.fields)
+  );
 }
 
 /**
  * The pieces' results in file order, each read with `assumed` (`first`); a piece after one that
  * ended under another mapping is read again with that one.
  */
-export function inFileOrder(pieces: ByteRange[], assumed: Mapping | null, first: StretchResult[], readAgain: (range: ByteRange, mapping: Mapping | null) => StretchResult): StretchResult[] {
+export function inFileOrder(
+  pieces: ByteRange[],
+  assumed: Mapping | null,
+  first: StretchResult[],
+  readAgain: (range: ByteRange, mapping: Mapping | null) => StretchResult,
+): StretchResult[] {
   const results: StretchResult[] = [];
   let mapping: Mapping | null = null;
   for (let k = 0; k < pieces.length; k++) {
@@ -138,9 +171,24 @@ export const PIECE_BYTES = 16 << 20;
  * at a time, and appends what they counted to `ingest`. Returns how many pieces each thread read
  * (this thread's first).
  */
-export async function readInThreads(file: string, size: number, threads: number, ingest: Ingest, maxLineBytes: number, progress?: (bytes: number) => void, pieceBytes = PIECE_BYTES): Promise<number[]> {
+export async function readInThreads(
+  file: string,
+  size: number,
+  threads: number,
+  ingest: Ingest,
+  maxLineBytes: number,
+  progress?: (bytes: number) => void,
+  pieceBytes = PIECE_BYTES,
+): Promise<number[]> {
   const pieces = splitAtLines(file, size, Math.ceil(size / pieceBytes));
-  const job: PiecesJob = { file, pieces, assumed: firstMapping(file), horizon: ingest.horizon, maxLineBytes, claimed: new SharedArrayBuffer(4) };
+  const job: PiecesJob = {
+    file,
+    pieces,
+    assumed: firstMapping(file),
+    horizon: ingest.horizon,
+    maxLineBytes,
+    claimed: new SharedArrayBuffer(4),
+  };
   const byThread = new Array<number>(threads).fill(0);
   const first = new Array<StretchResult>(pieces.length);
   let got = 0;
@@ -165,16 +213,23 @@ export async function readInThreads(file: string, size: number, threads: number,
         else fail(new FileUnreadableError(file, m.cause));
       });
       worker.on('error', fail);
-      worker.on('exit', (code) => code !== 0 && fail(new FileUnreadableError(file, `its reading thread ended with code ${code}`)));
+      worker.on(
+        'exit',
+        (code) => code !== 0 && fail(new FileUnreadableError(file, `its reading thread ended with code ${code}`)),
+      );
     }
     // this thread takes pieces too, from the next turn of the event loop: the workers are starting by then
     setImmediate(() => {
       let last = 0;
       try {
-        readPieces(job, (k, result) => done(0, k, result), (bytes) => {
-          progress?.((read += bytes - last));
-          last = bytes;
-        });
+        readPieces(
+          job,
+          (k, result) => done(0, k, result),
+          (bytes) => {
+            progress?.((read += bytes - last));
+            last = bytes;
+          },
+        );
       } catch (err) {
         fail(err as Error);
       }

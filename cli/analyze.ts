@@ -27,7 +27,7 @@ export interface AnalyzeOptions {
 
 /** Writes all of `data`; a pipe that is full (EAGAIN) is waited for, not an error. */
 function writeAll(fd: number, data: Buffer): void {
-  for (let written = 0; written < data.length; ) {
+  for (let written = 0; written < data.length;) {
     try {
       written += writeSync(fd, data, written);
     } catch (err) {
@@ -59,7 +59,10 @@ export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
   let alerts = 0;
   const onTransition = (t: Transition): void => {
     if (t.kind === 'repeat') return;
-    if (opts.json) out.write(`${alerts++ ? ',' : ''}{"rule":${JSON.stringify(t.rule)},"state":"${t.kind}","timestamp":${t.timestamp},"value":${t.value}}`);
+    if (opts.json)
+      out.write(
+        `${alerts++ ? ',' : ''}{"rule":${JSON.stringify(t.rule)},"state":"${t.kind}","timestamp":${t.timestamp},"value":${t.value}}`,
+      );
     else out.write(`${iso(t.timestamp)}  ${formatAlert(t)}\n`);
   };
   const { ingest } = createAnalysis(rules, null, 0, onTransition);
@@ -83,7 +86,15 @@ export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
     const read = progress && ((bytes: number): void => progress(bytesBefore + bytes));
     if (threads > 1) await readInThreads(file, size, threads, ingest, opts.maxLineBytes, read);
     // a regular file is read as it was at the start, as the threads read it: a live file may grow
-    else readFileOnce(file === '-' ? 0 : file, ingest, opts.maxLineBytes, chunk, read, size > 0 ? { start: 0, end: size } : undefined);
+    else
+      readFileOnce(
+        file === '-' ? 0 : file,
+        ingest,
+        opts.maxLineBytes,
+        chunk,
+        read,
+        size > 0 ? { start: 0, end: size } : undefined,
+      );
     bytesBefore += size;
   }
   progress?.(-1);
@@ -100,7 +111,9 @@ function formatReport(report: ReturnType<Stats['report']>, withRules: boolean): 
   return [
     ...(withRules ? ['(alert transitions above, in order)'] : []),
     `samples   ${report.samples}`,
-    `rejected  ${total} (${Object.entries(reasons).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `rejected  ${total} (${Object.entries(reasons)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')})`,
     `headers   ${report.headers} repeated header lines skipped`,
     `gaps      ${report.gaps} samples missing by seq`,
     `cpu       ${metric(report.cpu)}`,

@@ -20,11 +20,17 @@ function rangeOf(ms: number, version: PrometheusVersion): string {
 
 /** Labels every exported alert carries (they never filter by host or instance). */
 export function staticLabels(rule: Rule): Record<string, string> {
-  return { severity: rule.severity, channels: rule.channels.join(','), ...(rule.repeatMs > 0 ? { repeat: formatDuration(rule.repeatMs) } : {}) };
+  return {
+    severity: rule.severity,
+    channels: rule.channels.join(','),
+    ...(rule.repeatMs > 0 ? { repeat: formatDuration(rule.repeatMs) } : {}),
+  };
 }
 
 function thresholdExpr(rule: ThresholdRule, version: PrometheusVersion): string {
-  const series = rule.over ? `${rule.over.aggregate}_over_time(${METRIC[rule.metric]}${rangeOf(rule.over.ms, version)})` : METRIC[rule.metric];
+  const series = rule.over
+    ? `${rule.over.aggregate}_over_time(${METRIC[rule.metric]}${rangeOf(rule.over.ms, version)})`
+    : METRIC[rule.metric];
   const cmp = rule.above ? '>' : '<';
   const fires = `${series} ${cmp} ${ratioLiteral(rule.threshold)}`;
   if (rule.clear === rule.threshold) return fires;
@@ -56,7 +62,10 @@ export function exportRules(rules: Rule[], version: PrometheusVersion): object {
           expr: exprOf(rule, version),
           ...(rule.kind === 'threshold' && rule.forMs > 0 ? { for: `${rule.forMs}ms` } : {}),
           labels: staticLabels(rule),
-          annotations: { summary: summaryOf(rule), description: `rules.yaml rule ${rule.name} (${rule.severity}); value {{ $value }}` },
+          annotations: {
+            summary: summaryOf(rule),
+            description: `rules.yaml rule ${rule.name} (${rule.severity}); value {{ $value }}`,
+          },
         })),
       },
     ],

@@ -65,9 +65,17 @@ const OPTIONS: Record<string, ParseArgsConfig['options']> = {
   'export-rules': { 'prometheus-version': { type: 'string' } },
 };
 
-function parse(command: string, args: string[]): { positional: string[]; values: Record<string, string | boolean | undefined> } {
+function parse(
+  command: string,
+  args: string[],
+): { positional: string[]; values: Record<string, string | boolean | undefined> } {
   try {
-    const { positionals, values } = parseArgs({ args, options: OPTIONS[command], allowPositionals: true, strict: true });
+    const { positionals, values } = parseArgs({
+      args,
+      options: OPTIONS[command],
+      allowPositionals: true,
+      strict: true,
+    });
     return { positional: positionals, values: values };
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\n\n${USAGE[command]}`);
@@ -89,10 +97,20 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'analyze': {
       if (positional.length === 0) throw new UsageError(`analyze needs at least one FILE\n\n${USAGE.analyze}`);
-      const threads = values.threads === undefined ? Math.min(availableParallelism(), DEFAULT_MAX_THREADS) : Number(values.threads);
-      if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a whole number >= 1, not ${String(values.threads)}\n\n${USAGE.analyze}`);
+      const threads =
+        values.threads === undefined ? Math.min(availableParallelism(), DEFAULT_MAX_THREADS) : Number(values.threads);
+      if (!Number.isInteger(threads) || threads < 1)
+        throw new UsageError(
+          `--threads must be a whole number >= 1, not ${String(values.threads)}\n\n${USAGE.analyze}`,
+        );
       const [{ config }, { analyze }] = await Promise.all([loadConfig(), import('./analyze.js')]);
-      await analyze({ files: positional, rules: values.rules as string | undefined, json: values.json === true, maxLineBytes: config.analytics.maxLineBytes, threads });
+      await analyze({
+        files: positional,
+        rules: values.rules as string | undefined,
+        json: values.json === true,
+        maxLineBytes: config.analytics.maxLineBytes,
+        threads,
+      });
       return 0;
     }
     case 'validate': {
@@ -104,9 +122,13 @@ async function main(argv: string[]): Promise<number> {
     case 'export-rules': {
       if (positional.length > 1) throw new UsageError(`export-rules takes one RULES file\n\n${USAGE['export-rules']}`);
       const version = values['prometheus-version'] ?? '3';
-      if (version !== '2' && version !== '3') throw new UsageError(`--prometheus-version must be 2 or 3, not ${String(version)}`);
+      if (version !== '2' && version !== '3')
+        throw new UsageError(`--prometheus-version must be 2 or 3, not ${String(version)}`);
       const file = positional[0] ?? (await loadConfig()).config.analytics.rules;
-      const [{ loadRules }, { exportRulesText }] = await Promise.all([import('../apps/analytics/rules/load-rules.js'), import('./export-rules.js')]);
+      const [{ loadRules }, { exportRulesText }] = await Promise.all([
+        import('../apps/analytics/rules/load-rules.js'),
+        import('./export-rules.js'),
+      ]);
       let rules;
       try {
         rules = loadRules(file);

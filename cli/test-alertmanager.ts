@@ -18,7 +18,10 @@ export function testAlertmanager(): Promise<number> {
       await postAlerts(settings, [
         {
           labels: { alertname: 'telemetry_test', severity: 'info', host, job: 'telemetry' },
-          annotations: { summary: `test alert from the telemetry pipeline on ${host}`, description: 'If you can see it, alerts reach this Alertmanager. It ends by itself in 5 minutes.' },
+          annotations: {
+            summary: `test alert from the telemetry pipeline on ${host}`,
+            description: 'If you can see it, alerts reach this Alertmanager. It ends by itself in 5 minutes.',
+          },
           startsAt: new Date(now).toISOString(),
           endsAt: new Date(now + TEST_ALERT_MS).toISOString(),
         },

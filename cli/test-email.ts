@@ -9,7 +9,8 @@ export function testEmail(): Promise<number> {
   return testChannel({
     what: 'test email',
     read: (config) => readEmailSettings(config.email),
-    notConfigured: 'email is not configured: set TELEMETRY_SMTP_URL and TELEMETRY_EMAIL_TO (or email.smtpUrl and email.to)',
+    notConfigured:
+      'email is not configured: set TELEMETRY_SMTP_URL and TELEMETRY_EMAIL_TO (or email.smtpUrl and email.to)',
     async send(settings) {
       const mailer = createSmtpMailer(settings);
       const host = hostname();

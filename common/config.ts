@@ -9,7 +9,10 @@ import { ConfigInvalidError, describeCause } from './errors.js';
 import { importGenerated } from './generated.js';
 import { ajvProblems, parseYamlSource, type YamlSource } from './yaml-source.js';
 
-const { validateConfig } = await importGenerated(() => import('./config-validator.js'), 'dist/common/config-validator.js');
+const { validateConfig } = await importGenerated(
+  () => import('./config-validator.js'),
+  'dist/common/config-validator.js',
+);
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -109,7 +112,12 @@ export async function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = p
     } else {
       found = await explorer.search(cwd);
       const fallback = join(cwd, 'config', 'telemetry.yaml');
-      if (!found) found = await explorer.load(fallback).catch((err: unknown) => ((err as NodeJS.ErrnoException).code === 'ENOENT' ? null : Promise.reject(err as Error)));
+      if (!found)
+        found = await explorer
+          .load(fallback)
+          .catch((err: unknown) =>
+            (err as NodeJS.ErrnoException).code === 'ENOENT' ? null : Promise.reject(err as Error),
+          );
     }
   } catch (err) {
     if (err instanceof ConfigInvalidError) throw err;

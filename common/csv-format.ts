@@ -98,7 +98,18 @@ export class RowEncoder {
   encode(buf: Buffer, pos: number, timestamp: number, cpu: number, ram: number, seq: number): number {
     const c = Math.round(cpu * 100);
     const r = Math.round(ram * 100);
-    if (c / 100 !== cpu || r / 100 !== ram || c < 0 || c > 10000 || r < 0 || r > 10000 || !Number.isSafeInteger(timestamp) || timestamp < 0 || !Number.isSafeInteger(seq) || seq < 0) {
+    if (
+      c / 100 !== cpu ||
+      r / 100 !== ram ||
+      c < 0 ||
+      c > 10000 ||
+      r < 0 ||
+      r > 10000 ||
+      !Number.isSafeInteger(timestamp) ||
+      timestamp < 0 ||
+      !Number.isSafeInteger(seq) ||
+      seq < 0
+    ) {
       return pos + buf.write(formatRow(timestamp, cpu, ram, seq), pos, 'latin1');
     }
     const timestampAt = pos;

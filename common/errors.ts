@@ -84,13 +84,20 @@ export class DataDirUnusableError extends TelemetryError {
 
 export class EngineLockedError extends TelemetryError {
   constructor(dir: string, pid: number, lock: string) {
-    super('TELEMETRY_ENGINE_LOCKED', `another engine (pid ${pid}) is writing to ${dir}: one engine per data directory (lock ${lock}; stop that engine, or give this one its own data.dir)`);
+    super(
+      'TELEMETRY_ENGINE_LOCKED',
+      `another engine (pid ${pid}) is writing to ${dir}: one engine per data directory (lock ${lock}; stop that engine, or give this one its own data.dir)`,
+    );
   }
 }
 
 export class BuildIncompleteError extends TelemetryError {
   constructor(file: string, cause: unknown) {
-    super('TELEMETRY_BUILD_INCOMPLETE', `${file} is missing: build with \`npm run build\` (tsc alone does not generate the schema validators)`, { cause });
+    super(
+      'TELEMETRY_BUILD_INCOMPLETE',
+      `${file} is missing: build with \`npm run build\` (tsc alone does not generate the schema validators)`,
+      { cause },
+    );
   }
 }
 

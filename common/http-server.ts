@@ -17,7 +17,8 @@ export interface Listen {
 
 const SECURITY_HEADERS: Record<string, string> = {
   'X-Content-Type-Options': 'nosniff',
-  'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',
   'X-Frame-Options': 'DENY',
 };
@@ -27,7 +28,8 @@ export function parseListen(text: string): Listen | null {
   if (text === '') return null;
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(text);
   const port = Number(m?.[3]);
-  if (!m || port > 65535) throw new Error(`"${text}" is not host:port (e.g. 127.0.0.1:9471, [::1]:9471, or "" for off)`);
+  if (!m || port > 65535)
+    throw new Error(`"${text}" is not host:port (e.g. 127.0.0.1:9471, [::1]:9471, or "" for off)`);
   return { host: m[1] ?? m[2]!, port };
 }
 
@@ -37,14 +39,24 @@ function isLoopback(host: string): boolean {
 
 /** Host header values a loopback server answers to: its address or localhost, with its port. */
 function allowedHosts(listen: Listen, port: number): Set<string> {
-  const names = new Set([listen.host.includes(':') ? `[${listen.host}]` : listen.host, 'localhost', '127.0.0.1', '[::1]']);
+  const names = new Set([
+    listen.host.includes(':') ? `[${listen.host}]` : listen.host,
+    'localhost',
+    '127.0.0.1',
+    '[::1]',
+  ]);
   return new Set([...names].flatMap((n) => [n, `${n}:${port}`]));
 }
 
 /** Decides the answer to a request before any route sees it: null to go on, else status and reason. */
-export function gate(method: string | undefined, host: string | undefined, allowed: Set<string> | null): { status: number; reason: string } | null {
+export function gate(
+  method: string | undefined,
+  host: string | undefined,
+  allowed: Set<string> | null,
+): { status: number; reason: string } | null {
   if (method !== 'GET' && method !== 'HEAD') return { status: 405, reason: 'only GET and HEAD' };
-  if (allowed && !allowed.has((host ?? '').toLowerCase())) return { status: 403, reason: 'unknown Host (this server answers only to its loopback address)' };
+  if (allowed && !allowed.has((host ?? '').toLowerCase()))
+    return { status: 403, reason: 'unknown Host (this server answers only to its loopback address)' };
   return null;
 }
 
@@ -54,7 +66,11 @@ export interface HttpEndpoint {
 }
 
 /** Starts the server, or logs one line and returns null when it cannot listen. */
-export async function startHttpServer(app: string, listenText: string, routes: Map<string, Handler>): Promise<HttpEndpoint | null> {
+export async function startHttpServer(
+  app: string,
+  listenText: string,
+  routes: Map<string, Handler>,
+): Promise<HttpEndpoint | null> {
   let listen: Listen | null;
   try {
     listen = parseListen(listenText);
@@ -96,7 +112,9 @@ export async function startHttpServer(app: string, listenText: string, routes: M
   const port = (server.address() as { port: number }).port;
   if (loopback) allowed = allowedHosts(listen, port);
   else log.warn(`${app} HTTP listens on a non-loopback address; every endpoint is read-only`, { listen: listenText });
-  log.info(`${app} HTTP listening`, { url: `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}/` });
+  log.info(`${app} HTTP listening`, {
+    url: `http://${listen.host.includes(':') ? `[${listen.host}]` : listen.host}:${port}/`,
+  });
   return {
     port,
     close: () =>

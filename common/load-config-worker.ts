@@ -6,8 +6,7 @@ import { loadConfig } from './config.js';
 import { TelemetryError, type ErrorCode } from './errors.js';
 
 export type ConfigReply =
-  | { ok: true; loaded: Awaited<ReturnType<typeof loadConfig>> }
-  | { ok: false; code: ErrorCode | null; message: string };
+  { ok: true; loaded: Awaited<ReturnType<typeof loadConfig>> } | { ok: false; code: ErrorCode | null; message: string };
 
 loadConfig().then(
   (loaded) => parentPort!.postMessage({ ok: true, loaded } satisfies ConfigReply),
@@ -15,6 +14,7 @@ loadConfig().then(
     parentPort!.postMessage({
       ok: false,
       code: err instanceof TelemetryError ? err.code : null,
-      message: err instanceof TelemetryError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err),
+      message:
+        err instanceof TelemetryError ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err),
     } satisfies ConfigReply),
 );

@@ -16,7 +16,10 @@ function fromPromClient(path: string): unknown {
   try {
     return require(`prom-client/${path}`);
   } catch (err) {
-    throw new Error(`prom-client no longer has ${path} (common/metrics.ts loads its private files; load them from its index instead)`, { cause: err });
+    throw new Error(
+      `prom-client no longer has ${path} (common/metrics.ts loads its private files; load them from its index instead)`,
+      { cause: err },
+    );
   }
 }
 export const client = {
@@ -46,27 +49,58 @@ function maxFds(): number | null {
 /** The process metrics of Prometheus' client libraries that a dashboard of an app looks for. */
 function processMetrics(registry: Registry): void {
   const seconds = (micros: number): number => Number(`${micros}e-6`);
-  counterFrom(registry, 'process_cpu_user_seconds_total', 'User CPU time spent in seconds.', () => seconds(process.cpuUsage().user));
-  counterFrom(registry, 'process_cpu_system_seconds_total', 'System CPU time spent in seconds.', () => seconds(process.cpuUsage().system));
+  counterFrom(registry, 'process_cpu_user_seconds_total', 'User CPU time spent in seconds.', () =>
+    seconds(process.cpuUsage().user),
+  );
+  counterFrom(registry, 'process_cpu_system_seconds_total', 'System CPU time spent in seconds.', () =>
+    seconds(process.cpuUsage().system),
+  );
   counterFrom(registry, 'process_cpu_seconds_total', 'Total user and system CPU time spent in seconds.', () => {
     const { user, system } = process.cpuUsage();
     return seconds(user + system);
   });
   const startedAt = Math.round(Date.now() / 1000 - process.uptime());
-  gaugeFrom(registry, 'process_start_time_seconds', 'Start time of the process since unix epoch in seconds.', () => startedAt);
-  gaugeFrom(registry, 'process_resident_memory_bytes', 'Resident memory size in bytes.', () => process.memoryUsage.rss());
+  gaugeFrom(
+    registry,
+    'process_start_time_seconds',
+    'Start time of the process since unix epoch in seconds.',
+    () => startedAt,
+  );
+  gaugeFrom(registry, 'process_resident_memory_bytes', 'Resident memory size in bytes.', () =>
+    process.memoryUsage.rss(),
+  );
   gaugeFrom(registry, 'process_open_fds', 'Number of open file descriptors.', openFds);
   gaugeFrom(registry, 'process_max_fds', 'Maximum number of open file descriptors.', maxFds);
-  gaugeFrom(registry, 'nodejs_heap_size_total_bytes', 'Process heap size from Node.js in bytes.', () => process.memoryUsage().heapTotal);
-  gaugeFrom(registry, 'nodejs_heap_size_used_bytes', 'Process heap size used from Node.js in bytes.', () => process.memoryUsage().heapUsed);
-  gaugeFrom(registry, 'nodejs_external_memory_bytes', 'Node.js external memory size in bytes.', () => process.memoryUsage().external);
+  gaugeFrom(
+    registry,
+    'nodejs_heap_size_total_bytes',
+    'Process heap size from Node.js in bytes.',
+    () => process.memoryUsage().heapTotal,
+  );
+  gaugeFrom(
+    registry,
+    'nodejs_heap_size_used_bytes',
+    'Process heap size used from Node.js in bytes.',
+    () => process.memoryUsage().heapUsed,
+  );
+  gaugeFrom(
+    registry,
+    'nodejs_external_memory_bytes',
+    'Node.js external memory size in bytes.',
+    () => process.memoryUsage().external,
+  );
 }
 
 /** A registry with process metrics and `telemetry_build_info{app, version, host, node}`. */
 export function createRegistry(app: string): Registry {
   const registry = new client.Registry();
   processMetrics(registry);
-  const info = new client.Gauge({ name: 'telemetry_build_info', help: 'Build and host of this app; always 1.', labelNames: ['app', 'version', 'host', 'node'], registers: [registry] });
+  const info = new client.Gauge({
+    name: 'telemetry_build_info',
+    help: 'Build and host of this app; always 1.',
+    labelNames: ['app', 'version', 'host', 'node'],
+    registers: [registry],
+  });
   info.set({ app, version, host: hostname(), node: process.version }, 1);
   return registry;
 }

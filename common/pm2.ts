@@ -9,7 +9,9 @@ export function signalReady(): void {
 /** Registers metrics (name → current value); only under PM2, where tx2 has someone to talk to. */
 export function publishMetrics(metrics: Record<string, () => number | string>): void {
   if (!process.send) return;
-  const tx2 = createRequire(import.meta.url)('tx2') as { metric(opts: { name: string; value: () => number | string }): void };
+  const tx2 = createRequire(import.meta.url)('tx2') as {
+    metric(opts: { name: string; value: () => number | string }): void;
+  };
   for (const [name, value] of Object.entries(metrics)) tx2.metric({ name, value });
 }
 
@@ -38,7 +40,10 @@ export async function stopSelfUnderPm2(): Promise<boolean> {
   return new Promise((resolve) => {
     // pm2's types say Error, but a connection that worked calls back with null
     pm2.connect((err: Error | null) => {
-      if (err) { resolve(false); return; }
+      if (err) {
+        resolve(false);
+        return;
+      }
       // PM2 answers with SIGINT and waits for the exit: the app must not wait for this callback
       pm2.stop(Number(id), () => pm2.disconnect());
       resolve(true);

@@ -34,7 +34,10 @@ export function watchFile(path: string, onChange: () => void): FileWatch {
       } catch {
         st = undefined; // EACCES, ENOTDIR…: the reader says what is wrong
       }
-      if (!st) { close(); return; }
+      if (!st) {
+        close();
+        return;
+      }
       if (watcher && st.dev === dev && st.ino === ino) return;
       close();
       try {

@@ -48,7 +48,11 @@ export function locate(src: YamlSource, path: (string | number)[], keyOf?: strin
   return { line: pos.line, col: pos.col };
 }
 
-function findChild(node: unknown, segment: string | number, wantKey: boolean): { node: unknown; offset: number } | undefined {
+function findChild(
+  node: unknown,
+  segment: string | number,
+  wantKey: boolean,
+): { node: unknown; offset: number } | undefined {
   if (isMap(node)) {
     const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === segment);
     if (!pair) return undefined;
@@ -102,10 +106,12 @@ export function ajvProblems(
   label: (path: (string | number)[]) => string = (path) => path.join('.') || '(top level)',
 ): Problem[] {
   // an `if` failure only repeats the error of the branch it chose
-  return errors.filter((e) => e.keyword !== 'if').map((e) => {
-    const path = pathOf(e.instancePath);
-    const { key, text } = describeAjvError(e);
-    const pos = src ? locate(src, [...prefix, ...path], key) : undefined;
-    return { file, line: pos?.line, col: pos?.col, message: `${label([...prefix, ...path])}: ${text}` };
-  });
+  return errors
+    .filter((e) => e.keyword !== 'if')
+    .map((e) => {
+      const path = pathOf(e.instancePath);
+      const { key, text } = describeAjvError(e);
+      const pos = src ? locate(src, [...prefix, ...path], key) : undefined;
+      return { file, line: pos?.line, col: pos?.col, message: `${label([...prefix, ...path])}: ${text}` };
+    });
 }

@@ -43,17 +43,35 @@ export interface Alertmanager {
 }
 
 /** Starts Alertmanager routing every alert to `webhookUrl` at once (short group_wait and interval). */
-export async function startAlertmanager(webhookUrl: string, port?: number, resolveTimeout = '5m'): Promise<Alertmanager> {
+export async function startAlertmanager(
+  webhookUrl: string,
+  port?: number,
+  resolveTimeout = '5m',
+): Promise<Alertmanager> {
   const dir = await tempDir('telemetry-am-');
   const listen = port ?? (await freePort());
   writeFileSync(
     join(dir, 'alertmanager.yml'),
     `global:\n  resolve_timeout: ${resolveTimeout}\nroute:\n  receiver: hook\n  group_by: [alertname, host]\n  group_wait: 100ms\n  group_interval: 500ms\n  repeat_interval: 1h\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: ${webhookUrl}\n        send_resolved: true\n`,
   );
-  const child: ChildProcess = spawn('prometheus-alertmanager', [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${listen}`, '--cluster.listen-address='], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'prometheus-alertmanager',
+    [
+      `--config.file=${join(dir, 'alertmanager.yml')}`,
+      `--storage.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${listen}`,
+      '--cluster.listen-address=',
+    ],
+    { stdio: 'ignore' },
+  );
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const url = `http://127.0.0.1:${listen}`;
-  await waitFor('Alertmanager to be ready', () => fetch(`${url}/-/ready`).then((r) => r.ok, () => false));
+  await waitFor('Alertmanager to be ready', () =>
+    fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    ),
+  );
   return {
     url,
     port: listen,

@@ -15,7 +15,9 @@ export interface ChainFacts {
 
 /** telemetry.csv.N … .1, telemetry.csv: oldest first. */
 export function chainFiles(dataDir: string): string[] {
-  const rotated = readdirSync(dataDir).filter((f) => /^telemetry\.csv\.\d+$/.test(f)).sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
+  const rotated = readdirSync(dataDir)
+    .filter((f) => /^telemetry\.csv\.\d+$/.test(f))
+    .sort((a, b) => Number(b.split('.').pop()) - Number(a.split('.').pop()));
   return [...rotated, 'telemetry.csv'].map((f) => join(dataDir, f));
 }
 

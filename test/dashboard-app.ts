@@ -33,7 +33,10 @@ export async function startDashboardApp(extraConfig = ''): Promise<DashboardApp>
   // The first start takes a port the system picks (no race with other tests for a "free" one);
   // a restart takes that same port again, so an open page reconnects to it.
   const start = async (port: number): Promise<{ app: Running; port: number }> => {
-    const config = await writeConfig(dir, `analytics: { pollMs: 50, checkpointMs: 100, http: { listen: "127.0.0.1:${port}" } }\n${extraConfig}`);
+    const config = await writeConfig(
+      dir,
+      `analytics: { pollMs: 50, checkpointMs: 100, http: { listen: "127.0.0.1:${port}" } }\n${extraConfig}`,
+    );
     const app = runNode('apps/analytics/main.js', [], dir, { TELEMETRY_CONFIG: config });
     try {
       return { app, port: await waitFor('the dashboard to listen', () => loggedPort(app.output())) };
@@ -50,7 +53,10 @@ export async function startDashboardApp(extraConfig = ''): Promise<DashboardApp>
     url: `http://127.0.0.1:${first.port}/`,
     app: first.app,
     append(rows) {
-      appendFileSync(csv, rows.map(([ts, cpu, ram]) => `${ts},${cpu.toFixed(2)},${ram.toFixed(2)},${++seq}\n`).join(''));
+      appendFileSync(
+        csv,
+        rows.map(([ts, cpu, ram]) => `${ts},${cpu.toFixed(2)},${ram.toFixed(2)},${++seq}\n`).join(''),
+      );
     },
     async restart() {
       await d.stop();

@@ -18,7 +18,12 @@ export function tempDir(prefix = 'telemetry-test-'): Promise<string> {
 }
 
 /** Polls `check` until it returns a truthy value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => T | Promise<T>, timeoutMs = 20_000, everyMs = 20): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
+export async function waitFor<T>(
+  what: string,
+  check: () => T | Promise<T>,
+  timeoutMs = 20_000,
+  everyMs = 20,
+): Promise<Exclude<T, null | undefined | false | 0 | ''>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -54,7 +59,11 @@ export interface Running {
 
 /** Starts `node dist/<script>` in `cwd` and collects stdout+stderr. */
 export function runNode(script: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Running {
-  const child = spawn(process.execPath, [join(distRoot, script), ...args], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(distRoot, script), ...args], {
+    cwd,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -71,6 +80,10 @@ export async function writeConfig(dir: string, yaml: string): Promise<string> {
 
 /** Parses `key=value` fields from the last log line containing `message`. */
 export function lastFields(output: string, message: string): Record<string, string> {
-  const line = output.split('\n').filter((l) => l.includes(message)).at(-1) ?? '';
+  const line =
+    output
+      .split('\n')
+      .filter((l) => l.includes(message))
+      .at(-1) ?? '';
   return Object.fromEntries([...line.matchAll(/(\w+)=("[^"]*"|\S+)/g)].map((m) => [m[1]!, m[2]!]));
 }

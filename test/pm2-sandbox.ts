@@ -18,20 +18,41 @@ export interface Pm2Sandbox {
 }
 
 /** `patchEcosystem` may change the copied ecosystem.config.js (e.g. a faster restart for chaos tests). */
-export async function createPm2Sandbox(configYaml: string, env: NodeJS.ProcessEnv = {}, patchEcosystem: (text: string) => string = (t) => t): Promise<Pm2Sandbox> {
+export async function createPm2Sandbox(
+  configYaml: string,
+  env: NodeJS.ProcessEnv = {},
+  patchEcosystem: (text: string) => string = (t) => t,
+): Promise<Pm2Sandbox> {
   const dir = await tempDir('telemetry-pm2-');
   for (const name of ['dist', 'node_modules', 'config']) symlinkSync(join(projectRoot, name), join(dir, name));
   for (const name of ['package.json', 'rules.yaml']) copyFileSync(join(projectRoot, name), join(dir, name));
-  await writeFile(join(dir, 'ecosystem.config.js'), patchEcosystem(readFileSync(join(projectRoot, 'ecosystem.config.js'), 'utf8')));
+  await writeFile(
+    join(dir, 'ecosystem.config.js'),
+    patchEcosystem(readFileSync(join(projectRoot, 'ecosystem.config.js'), 'utf8')),
+  );
   await writeFile(join(dir, 'telemetry.config.yaml'), configYaml);
-  const fullEnv = { ...process.env, PM2_HOME: join(dir, '.pm2'), PM2_DISABLE_VERSION_CHECK: 'true', PM2_DISCRETE_MODE: 'true', ...env };
+  const fullEnv = {
+    ...process.env,
+    PM2_HOME: join(dir, '.pm2'),
+    PM2_DISABLE_VERSION_CHECK: 'true',
+    PM2_DISCRETE_MODE: 'true',
+    ...env,
+  };
   const pm2 = async (...args: string[]): Promise<string> => {
-    const { stdout } = await run(process.execPath, [join(projectRoot, 'node_modules', 'pm2', 'bin', 'pm2'), ...args], { cwd: dir, env: fullEnv });
+    const { stdout } = await run(process.execPath, [join(projectRoot, 'node_modules', 'pm2', 'bin', 'pm2'), ...args], {
+      cwd: dir,
+      env: fullEnv,
+    });
     return stdout;
   };
-  return { dir, env: fullEnv, pm2, kill: async () => {
+  return {
+    dir,
+    env: fullEnv,
+    pm2,
+    kill: async () => {
       await pm2('kill').catch(() => '');
-    } };
+    },
+  };
 }
 
 export interface Pm2Process {

@@ -45,7 +45,8 @@ export async function takeScreenshots(browser: Browser, outDir: string): Promise
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const browser = await launchBrowser();
   try {
-    for (const file of await takeScreenshots(browser, resolve(process.argv[2] ?? 'docs'))) process.stdout.write(`wrote ${file}\n`);
+    for (const file of await takeScreenshots(browser, resolve(process.argv[2] ?? 'docs')))
+      process.stdout.write(`wrote ${file}\n`);
   } finally {
     await browser.close();
   }

@@ -27,14 +27,24 @@ export function makeCertificate(dir: string): { key: string; cert: string; certF
     days: 2,
     keySize: 2048,
     algorithm: 'sha256',
-    extensions: [{ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] }],
+    extensions: [
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
+    ],
   });
   const certFile = join(dir, 'cert.pem');
   writeFileSync(certFile, pems.cert);
   return { key: pems.private, cert: pems.cert, certFile };
 }
 
-export async function startSmtp(opts: SmtpOptions & { tls?: { key: string; cert: string } } = {}): Promise<SmtpFixture> {
+export async function startSmtp(
+  opts: SmtpOptions & { tls?: { key: string; cert: string } } = {},
+): Promise<SmtpFixture> {
   const messages: SmtpFixture['messages'] = [];
   const server = new SMTPServer({
     secure: false,
@@ -62,7 +72,12 @@ export async function startSmtp(opts: SmtpOptions & { tls?: { key: string; cert:
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve((server.server.address() as { port: number }).port));
   });
   const auth = opts.user ? `${opts.user}:${opts.pass}@` : '';
-  return { port, url: `smtp://${auth}127.0.0.1:${port}`, messages, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    port,
+    url: `smtp://${auth}127.0.0.1:${port}`,
+    messages,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 /** A port that nothing listens on (yet). */
@@ -75,7 +90,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** A server that accepts connections and never says a word. */
-export async function startSilentServer(): Promise<{ port: number; connections: () => number; close(): Promise<void> }> {
+export async function startSilentServer(): Promise<{
+  port: number;
+  connections: () => number;
+  close(): Promise<void>;
+}> {
   let count = 0;
   const sockets = new Set<import('node:net').Socket>();
   const s: Server = createServer((socket) => {

@@ -19,7 +19,12 @@ export async function startProxy(targetPort: number): Promise<Proxy> {
       s.on('close', () => sockets.delete(s));
       s.on('error', () => s.destroy());
     }
-    client.on('data', (chunk: Buffer) => upstream.write(chunk.toString('latin1').replaceAll(`Host: 127.0.0.1:${port}\r\n`, `Host: 127.0.0.1:${targetPort}\r\n`), 'latin1'));
+    client.on('data', (chunk: Buffer) =>
+      upstream.write(
+        chunk.toString('latin1').replaceAll(`Host: 127.0.0.1:${port}\r\n`, `Host: 127.0.0.1:${targetPort}\r\n`),
+        'latin1',
+      ),
+    );
     upstream.pipe(client);
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());

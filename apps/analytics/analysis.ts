@@ -11,7 +11,13 @@ export interface Analysis {
 }
 
 /** `watch` sees every accepted sample too (the live dashboard). */
-export function createAnalysis(rules: Rule[], windowMs: number | null, now: number, onTransition?: (t: Transition) => void, watch?: SampleObserver): Analysis {
+export function createAnalysis(
+  rules: Rule[],
+  windowMs: number | null,
+  now: number,
+  onTransition?: (t: Transition) => void,
+  watch?: SampleObserver,
+): Analysis {
   const alerting = new Alerting(rules, now, onTransition);
   const observer: SampleObserver | null = watch
     ? {

@@ -23,7 +23,11 @@ import { createDashboard, type Dashboard } from './dashboard/dashboard.js';
 import { LiveFeed } from './dashboard/live-feed.js';
 import { viewState } from './dashboard/view-state.js';
 import { analyticsMetrics, type ChannelCounts } from './metrics.js';
-import { createAlertmanagerChannel, readAlertmanagerSettings, type AlertmanagerChannel } from './notify/alertmanager.js';
+import {
+  createAlertmanagerChannel,
+  readAlertmanagerSettings,
+  type AlertmanagerChannel,
+} from './notify/alertmanager.js';
 import { Announcer, type AnnouncedRule } from './notify/announce.js';
 import { consoleChannel } from './notify/console.js';
 import { createEmailChannel } from './notify/email.js';
@@ -77,7 +81,8 @@ if (saved) {
   tail.resumeFrom(saved.position);
   alerting.restore(saved.alerts);
 }
-const announced = (list: Rule[]): AnnouncedRule[] => list.map((r) => ({ name: r.name, flap: r.flap, repeatMs: r.repeatMs }));
+const announced = (list: Rule[]): AnnouncedRule[] =>
+  list.map((r) => ({ name: r.name, flap: r.flap, repeatMs: r.repeatMs }));
 const announcer = new Announcer(announced(rules), saved?.announce);
 
 /** A channel that is off when unset, and off with one error line when set wrongly. */
@@ -91,18 +96,40 @@ function optional<T>(what: string, make: () => T | null, offHint: string): T | n
     return null;
   }
 }
-const email = optional<QueuedChannel>('email', () => {
-  const settings = readEmailSettings(config.email);
-  if (!settings) return null;
-  log.info('email alerts are on', { smtp: redact(settings.url), to: settings.to.join(','), digestMs: settings.digestMs, minSeverity: settings.minSeverity });
-  return createEmailChannel(settings, new Outbox(join(dataDir, 'outbox.jsonl'), clock.now()), createSmtpMailer(settings), clock);
-}, 'set TELEMETRY_SMTP_URL and TELEMETRY_EMAIL_TO to turn it on');
-const alertmanager = optional<AlertmanagerChannel>('the alertmanager channel', () => {
-  const settings = readAlertmanagerSettings(config.alertmanager);
-  if (!settings) return null;
-  log.info('alertmanager channel is on', { url: redact(settings.url), resendMs: settings.resendMs });
-  return createAlertmanagerChannel(settings, new Outbox(join(dataDir, 'outbox.alertmanager.jsonl'), clock.now()), clock);
-}, 'set TELEMETRY_ALERTMANAGER_URL to turn it on');
+const email = optional<QueuedChannel>(
+  'email',
+  () => {
+    const settings = readEmailSettings(config.email);
+    if (!settings) return null;
+    log.info('email alerts are on', {
+      smtp: redact(settings.url),
+      to: settings.to.join(','),
+      digestMs: settings.digestMs,
+      minSeverity: settings.minSeverity,
+    });
+    return createEmailChannel(
+      settings,
+      new Outbox(join(dataDir, 'outbox.jsonl'), clock.now()),
+      createSmtpMailer(settings),
+      clock,
+    );
+  },
+  'set TELEMETRY_SMTP_URL and TELEMETRY_EMAIL_TO to turn it on',
+);
+const alertmanager = optional<AlertmanagerChannel>(
+  'the alertmanager channel',
+  () => {
+    const settings = readAlertmanagerSettings(config.alertmanager);
+    if (!settings) return null;
+    log.info('alertmanager channel is on', { url: redact(settings.url), resendMs: settings.resendMs });
+    return createAlertmanagerChannel(
+      settings,
+      new Outbox(join(dataDir, 'outbox.alertmanager.jsonl'), clock.now()),
+      clock,
+    );
+  },
+  'set TELEMETRY_ALERTMANAGER_URL to turn it on',
+);
 const queued = [email, alertmanager?.channel].filter((c): c is QueuedChannel => c !== null && c !== undefined);
 
 let dirty = false;
@@ -112,11 +139,26 @@ let savedAt = 0;
 function checkpoint(durable = true): void {
   try {
     mkdirSync(dataDir, { recursive: true });
-    saveState(dataDir, { version: 1, position: tail.position, parser: ingest.parser.save(), stats: ingest.stats.save(), alerts: alerting.save(), announce: announcer.save() }, durable);
+    saveState(
+      dataDir,
+      {
+        version: 1,
+        position: tail.position,
+        parser: ingest.parser.save(),
+        stats: ingest.stats.save(),
+        alerts: alerting.save(),
+        announce: announcer.save(),
+      },
+      durable,
+    );
     if (checkpointFailing) log.info('analytics state saved again', { dir: dataDir });
     checkpointFailing = dirty = false;
   } catch (err) {
-    if (!checkpointFailing) log.error('cannot save the analytics state; evaluating on and retrying', { dir: dataDir, error: describeCause(err) });
+    if (!checkpointFailing)
+      log.error('cannot save the analytics state; evaluating on and retrying', {
+        dir: dataDir,
+        error: describeCause(err),
+      });
     checkpointFailing = dirty = true;
   }
   savedAt = clock.now();
@@ -162,7 +204,13 @@ function turn(): void {
   }
   if (read >= POLL_BUDGET) return void (turnTimer = setTimeout(turn, 0)); // more to read
   const poll = csvWatch.watching ? analytics.pollMs : Math.min(analytics.pollMs, UNWATCHED_POLL_MS);
-  const next = Math.min(alerting.nextDue(), announcer.nextDue(), dirty ? savedAt + analytics.checkpointMs : Infinity, feed?.unsent ? flushedAt + FLUSH_MS : Infinity, now + poll);
+  const next = Math.min(
+    alerting.nextDue(),
+    announcer.nextDue(),
+    dirty ? savedAt + analytics.checkpointMs : Infinity,
+    feed?.unsent ? flushedAt + FLUSH_MS : Infinity,
+    now + poll,
+  );
   turnTimer = setTimeout(turn, Math.max(0, next - clock.now()));
 }
 
@@ -181,7 +229,12 @@ const applyRules = (next: Rule[]): ReturnType<typeof alerting.replace> => {
 const csvWatch = watchFile(csvPath, onCsvEvent);
 const stopWatchingRules = watchRules(analytics.rules, applyRules);
 // only what was announced: a firing recorded as history is not sent to Alertmanager either
-const resendTimer = alertmanager && setInterval(() => void alertmanager.resend(alerting.firing().filter((f) => announcer.isAnnouncedFiring(f.rule.name))), config.alertmanager.resendMs);
+const resendTimer =
+  alertmanager &&
+  setInterval(
+    () => void alertmanager.resend(alerting.firing().filter((f) => announcer.isAnnouncedFiring(f.rule.name))),
+    config.alertmanager.resendMs,
+  );
 
 const channelCounts = (): ChannelCounts[] => [
   { name: 'console', sent: consoleChannel.sent, failed: 0, dead: 0, depth: null },
@@ -279,4 +332,11 @@ http = await startHttpServer(APP, analytics.http.listen, routes);
 
 turn();
 signalReady();
-log.info('analytics started', { config: file ?? 'defaults', csv: csvPath, rules: analytics.rules, ruleCount: alerting.ruleCount, resumedAt: saved?.position?.offset ?? 0, samples: ingest.stats.samples });
+log.info('analytics started', {
+  config: file ?? 'defaults',
+  csv: csvPath,
+  rules: analytics.rules,
+  ruleCount: alerting.ruleCount,
+  resumedAt: saved?.position?.offset ?? 0,
+  samples: ingest.stats.samples,
+});

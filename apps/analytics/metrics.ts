@@ -26,7 +26,12 @@ export interface AnalyticsReadings {
 export function analyticsMetrics(r: AnalyticsReadings): Registry {
   const registry = createRegistry('telemetry-analytics');
   const stats = (): Ingest['stats'] => r.ingest.stats;
-  counterFrom(registry, 'telemetry_analytics_samples_total', 'Samples accepted from the CSV files (all time, saved across restarts).', () => stats().samples);
+  counterFrom(
+    registry,
+    'telemetry_analytics_samples_total',
+    'Samples accepted from the CSV files (all time, saved across restarts).',
+    () => stats().samples,
+  );
   new client.Counter({
     name: 'telemetry_analytics_rejected_rows_total',
     help: 'Rows rejected, by reason (columns, number, range, too_long).',
@@ -37,8 +42,18 @@ export function analyticsMetrics(r: AnalyticsReadings): Registry {
       for (const reason of REASONS) this.inc({ reason }, stats().rejected[reason]);
     },
   });
-  counterFrom(registry, 'telemetry_analytics_repeated_headers_total', 'Header lines found again inside a file (skipped).', () => stats().headers);
-  counterFrom(registry, 'telemetry_analytics_missed_samples_total', 'Samples missing by seq (gaps between consecutive rows).', () => stats().gaps);
+  counterFrom(
+    registry,
+    'telemetry_analytics_repeated_headers_total',
+    'Header lines found again inside a file (skipped).',
+    () => stats().headers,
+  );
+  counterFrom(
+    registry,
+    'telemetry_analytics_missed_samples_total',
+    'Samples missing by seq (gaps between consecutive rows).',
+    () => stats().gaps,
+  );
   gaugeFrom(registry, 'telemetry_analytics_lag_bytes', 'Bytes of the CSV files not yet read.', () => r.lagBytes());
   new client.Counter({
     name: 'telemetry_notifications_total',
@@ -47,7 +62,8 @@ export function analyticsMetrics(r: AnalyticsReadings): Registry {
     registers: [registry],
     collect() {
       this.reset();
-      for (const c of r.channels()) for (const outcome of ['sent', 'failed', 'dead'] as const) this.inc({ channel: c.name, outcome }, c[outcome]);
+      for (const c of r.channels())
+        for (const outcome of ['sent', 'failed', 'dead'] as const) this.inc({ channel: c.name, outcome }, c[outcome]);
     },
   });
   new client.Gauge({
@@ -61,8 +77,16 @@ export function analyticsMetrics(r: AnalyticsReadings): Registry {
     },
   });
   for (const [name, help, read] of [
-    ['telemetry_alert_firing', 'Whether the rule is firing (1) or not (0).', (rule: string) => r.phase(rule) === 'firing'],
-    ['telemetry_alert_flapping', 'Whether the rule is flapping (1: its notifications are held back) or not (0).', (rule: string) => r.flapping(rule)],
+    [
+      'telemetry_alert_firing',
+      'Whether the rule is firing (1) or not (0).',
+      (rule: string) => r.phase(rule) === 'firing',
+    ],
+    [
+      'telemetry_alert_flapping',
+      'Whether the rule is flapping (1: its notifications are held back) or not (0).',
+      (rule: string) => r.flapping(rule),
+    ],
   ] as const) {
     new client.Gauge({
       name,

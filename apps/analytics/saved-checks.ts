@@ -2,7 +2,10 @@
 import type { ErrorObject } from 'ajv';
 import { importGenerated } from '../../common/generated.js';
 
-const { validateAnalyticsState, validateOutboxRecord } = await importGenerated(() => import('./validators.js'), 'dist/apps/analytics/validators.js');
+const { validateAnalyticsState, validateOutboxRecord } = await importGenerated(
+  () => import('./validators.js'),
+  'dist/apps/analytics/validators.js',
+);
 
 function describe(errors: ErrorObject[] | null | undefined): string {
   const e = errors?.[0];

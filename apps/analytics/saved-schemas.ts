@@ -16,7 +16,19 @@ const identity = {
 
 const notice = {
   type: 'object',
-  required: ['rule', 'kind', 'timestamp', 'value', 'metric', 'op', 'threshold', 'severity', 'channels', 'since', 'firedAt'],
+  required: [
+    'rule',
+    'kind',
+    'timestamp',
+    'value',
+    'metric',
+    'op',
+    'threshold',
+    'severity',
+    'channels',
+    'since',
+    'firedAt',
+  ],
   properties: {
     key: { type: 'string', maxLength: 1024 },
     rule: name,
@@ -31,7 +43,12 @@ const notice = {
     since: time,
     firedAt: time,
     episode: { ...count, default: 0 },
-    flap: { type: ['object', 'null'], default: null, required: ['changes', 'windowMs', 'firing'], properties: { changes: count, windowMs: count, firing: { type: 'boolean' } } },
+    flap: {
+      type: ['object', 'null'],
+      default: null,
+      required: ['changes', 'windowMs', 'firing'],
+      properties: { changes: count, windowMs: count, firing: { type: 'boolean' } },
+    },
   },
 } as const;
 
@@ -59,7 +76,13 @@ export const analyticsState = {
         mapping: {
           type: ['object', 'null'],
           required: ['timestamp', 'cpu', 'ram', 'seq', 'fields'],
-          properties: { timestamp: column, cpu: column, ram: column, seq: column, fields: { type: 'integer', minimum: 0, maximum: 64 } },
+          properties: {
+            timestamp: column,
+            cpu: column,
+            ram: column,
+            seq: column,
+            fields: { type: 'integer', minimum: 0, maximum: 64 },
+          },
         },
       },
     },
@@ -69,7 +92,12 @@ export const analyticsState = {
       properties: {
         cpu: accumulator,
         ram: accumulator,
-        rejected: { type: 'object', required: ['columns', 'number', 'range', 'too_long'], additionalProperties: false, properties: { columns: count, number: count, range: count, too_long: count } },
+        rejected: {
+          type: 'object',
+          required: ['columns', 'number', 'range', 'too_long'],
+          additionalProperties: false,
+          properties: { columns: count, number: count, range: count, too_long: count },
+        },
         headers: count,
         gaps: count,
         seqRestarts: count,
@@ -92,10 +120,19 @@ export const analyticsState = {
               state: {
                 type: 'object',
                 required: ['phase', 'since', 'firedAt', 'notifiedAt'],
-                properties: { phase: { enum: ['inactive', 'pending', 'firing'] }, since: time, firedAt: time, notifiedAt: time },
+                properties: {
+                  phase: { enum: ['inactive', 'pending', 'firing'] },
+                  since: time,
+                  firedAt: time,
+                  notifiedAt: time,
+                },
               },
               episodes: { ...count, default: 0 },
-              window: { type: 'array', maxItems: 1 << 21, items: { type: 'array', minItems: 2, maxItems: 2, items: finite } },
+              window: {
+                type: 'array',
+                maxItems: 1 << 21,
+                items: { type: 'array', minItems: 2, maxItems: 2, items: finite },
+              },
             },
           },
         },
@@ -113,7 +150,15 @@ export const analyticsState = {
           flapping: {
             type: ['object', 'null'],
             required: ['trigger', 'held', 'heldSinceSummary', 'lastChangeAt', 'lastSummaryAt', 'summaries', 'last'],
-            properties: { trigger: { type: 'string' }, held: count, heldSinceSummary: count, lastChangeAt: time, lastSummaryAt: time, summaries: count, last: notice },
+            properties: {
+              trigger: { type: 'string' },
+              held: count,
+              heldSinceSummary: count,
+              lastChangeAt: time,
+              lastSummaryAt: time,
+              summaries: count,
+              last: notice,
+            },
           },
         },
       },

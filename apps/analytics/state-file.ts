@@ -42,7 +42,10 @@ export function loadState(dataDir: string, now: number): AnalyticsState | null {
     problem = describeCause(err);
   }
   const aside = moveAside(path, now);
-  log.error('analytics state file is unusable; moved aside, starting from the beginning of the CSV files', { file: aside, error: problem });
+  log.error('analytics state file is unusable; moved aside, starting from the beginning of the CSV files', {
+    file: aside,
+    error: problem,
+  });
   return null;
 }
 

@@ -79,7 +79,9 @@ class Accumulator implements AccumulatorPart {
 
   summary(): MetricSummary {
     // one division of the exact total: the mean does not depend on the order samples came in
-    return this.count === 0 ? { avg: null, min: null, max: null } : { avg: (this.carries * CARRY + this.micros) / (this.count * MICRO), min: this.min, max: this.max };
+    return this.count === 0
+      ? { avg: null, min: null, max: null }
+      : { avg: (this.carries * CARRY + this.micros) / (this.count * MICRO), min: this.min, max: this.max };
   }
 }
 
@@ -88,7 +90,11 @@ const BUCKETS = 60;
 /** avg/min/max over the last `spanMs` of sample time, to a resolution of spanMs/60. */
 export class RollingWindow {
   private readonly width: number;
-  private readonly buckets = Array.from({ length: BUCKETS }, () => ({ slot: -1, cpu: new Accumulator(), ram: new Accumulator() }));
+  private readonly buckets = Array.from({ length: BUCKETS }, () => ({
+    slot: -1,
+    cpu: new Accumulator(),
+    ram: new Accumulator(),
+  }));
   private latest = -Infinity;
 
   constructor(spanMs: number) {
@@ -187,7 +193,16 @@ export class Stats {
   }
 
   part(): StatsPart {
-    return { cpu: this.cpu.part(), ram: this.ram.part(), rejected: { ...this.rejected }, headers: this.headers, gaps: this.gaps, seqRestarts: this.seqRestarts, firstSeq: this.firstSeq, lastSeq: this.lastSeq };
+    return {
+      cpu: this.cpu.part(),
+      ram: this.ram.part(),
+      rejected: { ...this.rejected },
+      headers: this.headers,
+      gaps: this.gaps,
+      seqRestarts: this.seqRestarts,
+      firstSeq: this.firstSeq,
+      lastSeq: this.lastSeq,
+    };
   }
 
   /** Appends what another Stats counted over the lines that follow these: as if one had read them all. */
@@ -204,7 +219,14 @@ export class Stats {
   }
 
   /** The `analyze --json` shape of SPEC (without alerts). */
-  report(): { samples: number; rejected: Record<string, number>; headers: number; gaps: number; cpu: MetricSummary; ram: MetricSummary } {
+  report(): {
+    samples: number;
+    rejected: Record<string, number>;
+    headers: number;
+    gaps: number;
+    cpu: MetricSummary;
+    ram: MetricSummary;
+  } {
     return {
       samples: this.samples,
       rejected: { total: this.rejectedTotal, ...this.rejected },
@@ -216,12 +238,29 @@ export class Stats {
   }
 
   save(): StatsState {
-    const acc = (a: Accumulator): StatsState['cpu'] => ({ count: a.count, sum: a.sum, min: a.count ? a.min : null, max: a.count ? a.max : null });
-    return { cpu: acc(this.cpu), ram: acc(this.ram), rejected: { ...this.rejected }, headers: this.headers, gaps: this.gaps, seqRestarts: this.seqRestarts, truncations: this.truncations, lastSeq: Number.isNaN(this.lastSeq) ? null : this.lastSeq };
+    const acc = (a: Accumulator): StatsState['cpu'] => ({
+      count: a.count,
+      sum: a.sum,
+      min: a.count ? a.min : null,
+      max: a.count ? a.max : null,
+    });
+    return {
+      cpu: acc(this.cpu),
+      ram: acc(this.ram),
+      rejected: { ...this.rejected },
+      headers: this.headers,
+      gaps: this.gaps,
+      seqRestarts: this.seqRestarts,
+      truncations: this.truncations,
+      lastSeq: Number.isNaN(this.lastSeq) ? null : this.lastSeq,
+    };
   }
 
   restore(s: StatsState): void {
-    for (const [acc, saved] of [[this.cpu, s.cpu], [this.ram, s.ram]] as const) {
+    for (const [acc, saved] of [
+      [this.cpu, s.cpu],
+      [this.ram, s.ram],
+    ] as const) {
       acc.count = saved.count;
       acc.sum = saved.sum;
       acc.min = saved.min ?? Infinity;

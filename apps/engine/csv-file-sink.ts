@@ -1,6 +1,18 @@
 // The CSV file the engine appends to: whole lines only, a header on every new file, rotation by
 // rename (telemetry.csv -> .1 -> ... -> .keep), and on open a torn tail cut back to the last \n.
-import { closeSync, existsSync, fdatasyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fdatasyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  renameSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { HEADER_LINE } from '../../common/csv-format.js';
 
@@ -69,7 +81,12 @@ export class CsvFileSink {
     if (this.size > 0) {
       const tail = readTail(this.fd, this.size, TAIL_BYTES);
       const lastNewline = tail.lastIndexOf(0x0a);
-      const keep = lastNewline < 0 ? (tail.length === this.size ? 0 : this.size - tail.length) : this.size - tail.length + lastNewline + 1;
+      const keep =
+        lastNewline < 0
+          ? tail.length === this.size
+            ? 0
+            : this.size - tail.length
+          : this.size - tail.length + lastNewline + 1;
       cutBytes = this.size - keep;
       if (cutBytes > 0) {
         ftruncateSync(this.fd, keep);

@@ -20,7 +20,11 @@ function isEngineAlive(pid: number): boolean {
 }
 
 /** Takes the lock or throws EngineLockedError; `release` removes it if it is still ours. */
-export function acquireEngineLock(dir: string, pid = process.pid, alive = isEngineAlive): { path: string; release(): void } {
+export function acquireEngineLock(
+  dir: string,
+  pid = process.pid,
+  alive = isEngineAlive,
+): { path: string; release(): void } {
   const path = join(dir, 'engine.lock');
   for (let attempt = 0; ; attempt++) {
     try {

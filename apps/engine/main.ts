@@ -44,7 +44,10 @@ const run = new EngineRun(Date.now());
 
 function startWorker(name: WorkerName, startSeq: number): Promise<number> {
   const data: WorkerData = { config, ring: ring.buffer, counters: countersBuffer, startSeq };
-  const worker = new Worker(new URL(`./${name}-worker.js`, import.meta.url), { workerData: data, resourceLimits: WORKER_LIMITS });
+  const worker = new Worker(new URL(`./${name}-worker.js`, import.meta.url), {
+    workerData: data,
+    resourceLimits: WORKER_LIMITS,
+  });
   workers.set(name, worker);
   run.onStarted(name);
   return new Promise((resolve) => {
@@ -61,7 +64,22 @@ function startWorker(name: WorkerName, startSeq: number): Promise<number> {
   });
 }
 
-function counts(): { [K in 'produced' | 'written' | 'bytes' | 'dropped' | 'depth' | 'skippedTicks' | 'blockedMs' | 'rotations' | 'writeErrors' | 'orphanedRows' | 'lastSeq']: number } {
+function counts(): {
+  [
+    K in
+      | 'produced'
+      | 'written'
+      | 'bytes'
+      | 'dropped'
+      | 'depth'
+      | 'skippedTicks'
+      | 'blockedMs'
+      | 'rotations'
+      | 'writeErrors'
+      | 'orphanedRows'
+      | 'lastSeq'
+  ]: number;
+} {
   return {
     produced: counters[Counter.produced]!,
     written: counters[Counter.written]!,
@@ -106,7 +124,10 @@ onShutdown((signal) => {
   ring.close();
   workers.get('producer')?.postMessage({ type: 'stop' });
   setTimeout(() => {
-    log.error('engine could not finish writing in time; exiting with samples unwritten', { ...counts(), unwritten: ring.depth });
+    log.error('engine could not finish writing in time; exiting with samples unwritten', {
+      ...counts(),
+      unwritten: ring.depth,
+    });
     process.exit(1);
   }, SHUTDOWN_DEADLINE_MS).unref();
 });
@@ -114,9 +135,19 @@ onShutdown((signal) => {
 // Samples lost in the queue at a kill keep their numbers (a gap the reader counts).
 const lastSeq = Math.max(await startWorker('writer', 0), readSeqMark(config.data.dir));
 if (!run.stopping) await startWorker('producer', lastSeq + 1);
-await startHttpServer(APP, engine.metrics.listen, new Map([['/metrics', metricsRoute(engineMetrics(counters, () => ring.depth))]]));
+await startHttpServer(
+  APP,
+  engine.metrics.listen,
+  new Map([['/metrics', metricsRoute(engineMetrics(counters, () => ring.depth))]]),
+);
 signalReady();
-log.info('engine started', { config: file ?? 'defaults', source: engine.source, intervalMs: engine.intervalMs, csv: `${config.data.dir}/telemetry.csv`, nextSeq: lastSeq + 1 });
+log.info('engine started', {
+  config: file ?? 'defaults',
+  source: engine.source,
+  intervalMs: engine.intervalMs,
+  csv: `${config.data.dir}/telemetry.csv`,
+  nextSeq: lastSeq + 1,
+});
 
 publishMetrics({
   'rows/s': () => run.rate,
@@ -126,4 +157,3 @@ publishMetrics({
   'skipped ticks': () => counters[Counter.skippedTicks]!,
   'blocked ms': () => Math.round(counters[Counter.blockedMs]!),
 });
-

@@ -7,16 +7,60 @@ import { Counter } from './worker-protocol.js';
 export function engineMetrics(counters: Float64Array, queueDepth: () => number): Registry {
   const registry = createRegistry('telemetry-engine');
   const written = (): boolean => counters[Counter.written]! > 0;
-  gaugeFrom(registry, 'telemetry_cpu_usage_ratio', 'CPU usage of the last sample written to the CSV (0-1).', () => (written() ? percentToRatio(counters[Counter.lastCpu]!) : null));
-  gaugeFrom(registry, 'telemetry_memory_usage_ratio', 'RAM usage of the last sample written to the CSV (0-1).', () => (written() ? percentToRatio(counters[Counter.lastRam]!) : null));
-  gaugeFrom(registry, 'telemetry_last_sample_timestamp_seconds', 'When the last sample written was taken (its own timestamp, Unix seconds).', () => (written() ? Number(`${counters[Counter.lastTimestamp]!}e-3`) : null));
-  counterFrom(registry, 'telemetry_samples_produced_total', 'Samples taken by the producer since start.', () => counters[Counter.produced]!);
-  counterFrom(registry, 'telemetry_samples_written_total', 'Samples written to the CSV since start.', () => counters[Counter.written]!);
-  counterFrom(registry, 'telemetry_samples_dropped_total', 'Samples dropped because the queue was full (whenFull: drop).', () => counters[Counter.dropped]!);
-  counterFrom(registry, 'telemetry_write_errors_total', 'Failed attempts to open, write or sync the CSV.', () => counters[Counter.writeErrors]!);
-  counterFrom(registry, 'telemetry_samples_orphaned_total', 'Samples written to a telemetry.csv that had been deleted or replaced (noticed within 1 s).', () => counters[Counter.orphaned]!);
-  counterFrom(registry, 'telemetry_rotations_total', 'Rotations of telemetry.csv since start.', () => counters[Counter.rotations]!);
-  counterFrom(registry, 'telemetry_skipped_ticks_total', 'Sampling ticks skipped because the sampler was late.', () => counters[Counter.skippedTicks]!);
+  gaugeFrom(registry, 'telemetry_cpu_usage_ratio', 'CPU usage of the last sample written to the CSV (0-1).', () =>
+    written() ? percentToRatio(counters[Counter.lastCpu]!) : null,
+  );
+  gaugeFrom(registry, 'telemetry_memory_usage_ratio', 'RAM usage of the last sample written to the CSV (0-1).', () =>
+    written() ? percentToRatio(counters[Counter.lastRam]!) : null,
+  );
+  gaugeFrom(
+    registry,
+    'telemetry_last_sample_timestamp_seconds',
+    'When the last sample written was taken (its own timestamp, Unix seconds).',
+    () => (written() ? Number(`${counters[Counter.lastTimestamp]!}e-3`) : null),
+  );
+  counterFrom(
+    registry,
+    'telemetry_samples_produced_total',
+    'Samples taken by the producer since start.',
+    () => counters[Counter.produced]!,
+  );
+  counterFrom(
+    registry,
+    'telemetry_samples_written_total',
+    'Samples written to the CSV since start.',
+    () => counters[Counter.written]!,
+  );
+  counterFrom(
+    registry,
+    'telemetry_samples_dropped_total',
+    'Samples dropped because the queue was full (whenFull: drop).',
+    () => counters[Counter.dropped]!,
+  );
+  counterFrom(
+    registry,
+    'telemetry_write_errors_total',
+    'Failed attempts to open, write or sync the CSV.',
+    () => counters[Counter.writeErrors]!,
+  );
+  counterFrom(
+    registry,
+    'telemetry_samples_orphaned_total',
+    'Samples written to a telemetry.csv that had been deleted or replaced (noticed within 1 s).',
+    () => counters[Counter.orphaned]!,
+  );
+  counterFrom(
+    registry,
+    'telemetry_rotations_total',
+    'Rotations of telemetry.csv since start.',
+    () => counters[Counter.rotations]!,
+  );
+  counterFrom(
+    registry,
+    'telemetry_skipped_ticks_total',
+    'Sampling ticks skipped because the sampler was late.',
+    () => counters[Counter.skippedTicks]!,
+  );
   gaugeFrom(registry, 'telemetry_queue_depth', 'Samples waiting in the producer-to-writer queue.', queueDepth);
   return registry;
 }

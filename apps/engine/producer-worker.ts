@@ -97,7 +97,10 @@ function runScheduled(): void {
     const plan = planTick(start, intervalMs, k, Date.now());
     counters[Counter.skippedTicks]! += plan.skipped;
     k = plan.k + 1;
-    if (!produceOne()) { finish(); return; }
+    if (!produceOne()) {
+      finish();
+      return;
+    }
     timer = setTimeout(tick, plan.delay);
   };
   tick();

@@ -44,7 +44,8 @@ export class Ring {
   }
 
   static create(capacity: number): Ring {
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > COUNT) throw new RangeError(`ring capacity must be 1..${COUNT}`);
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > COUNT)
+      throw new RangeError(`ring capacity must be 1..${COUNT}`);
     const buffer = new SharedArrayBuffer(CTL_BYTES + capacity * FIELDS * 8);
     new Int32Array(buffer, 0, 4)[CAPACITY] = capacity;
     return new Ring(buffer);
@@ -125,7 +126,8 @@ export class Ring {
     if (first < n) out.set(this.slots.subarray(0, (n - first) * FIELDS), first * FIELDS);
     this.tail = (this.tail + n) % this.capacity;
     const before = Atomics.sub(this.ctl, W, n);
-    if ((before & COUNT) === this.capacity && Atomics.load(this.ctl, PRODUCER_WAITING) === 1) Atomics.notify(this.ctl, W, 1);
+    if ((before & COUNT) === this.capacity && Atomics.load(this.ctl, PRODUCER_WAITING) === 1)
+      Atomics.notify(this.ctl, W, 1);
     return n;
   }
 
@@ -141,7 +143,10 @@ export class Ring {
 
   /** Which side has announced it is asleep (or about to be) in Atomics.wait. */
   get sleeping(): { consumer: boolean; producer: boolean } {
-    return { consumer: Atomics.load(this.ctl, CONSUMER_WAITING) === 1, producer: Atomics.load(this.ctl, PRODUCER_WAITING) === 1 };
+    return {
+      consumer: Atomics.load(this.ctl, CONSUMER_WAITING) === 1,
+      producer: Atomics.load(this.ctl, PRODUCER_WAITING) === 1,
+    };
   }
 
   get closed(): boolean {

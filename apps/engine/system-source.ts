@@ -17,7 +17,9 @@ interface CpuTimes {
 export function parseProcStat(text: string): CpuTimes | null {
   const m = /^cpu +(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)(?: (\d+))?/m.exec(text);
   if (!m) return null;
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = m.slice(1).map((v: string | undefined) => Number(v ?? 0)) as [number, number, number, number, number, number, number, number];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = m
+    .slice(1)
+    .map((v: string | undefined) => Number(v ?? 0)) as [number, number, number, number, number, number, number, number];
   const busy = user + nice + system + irq + softirq + steal;
   return { busy, total: busy + idle + iowait };
 }
@@ -68,7 +70,8 @@ export function createSystemSource(proc = '/proc'): () => Reading {
   const stat = procReader(`${proc}/stat`);
   const meminfo = procReader(`${proc}/meminfo`);
   const cpuTimes = (): CpuTimes => (stat && parseProcStat(stat())) ?? osCpuTimes();
-  const ramPercent = (): number => (meminfo && meminfoPercent(meminfo())) ?? (100 * (totalmem() - freemem())) / totalmem();
+  const ramPercent = (): number =>
+    (meminfo && meminfoPercent(meminfo())) ?? (100 * (totalmem() - freemem())) / totalmem();
   let last = cpuTimes();
   return () => {
     const now = cpuTimes();

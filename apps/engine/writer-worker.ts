@@ -25,13 +25,24 @@ function retry<T>(what: string, step: () => T): T {
   for (;;) {
     try {
       const result = step();
-      if (failedAt) post({ type: 'log', level: 'info', message: `${what} works again`, fields: { path: sink.path, afterMs: Date.now() - failedAt } });
+      if (failedAt)
+        post({
+          type: 'log',
+          level: 'info',
+          message: `${what} works again`,
+          fields: { path: sink.path, afterMs: Date.now() - failedAt },
+        });
       return result;
     } catch (err) {
       counters[Counter.writeErrors]! += 1;
       if (!failedAt) {
         failedAt = Date.now();
-        post({ type: 'log', level: 'error', message: `${what} failed, retrying with backoff; samples wait in the queue`, fields: { path: sink.path, error: describeCause(err) } });
+        post({
+          type: 'log',
+          level: 'error',
+          message: `${what} failed, retrying with backoff; samples wait in the queue`,
+          fields: { path: sink.path, error: describeCause(err) },
+        });
       }
       sleepSync(delay);
       delay = Math.min(delay * 2, 10_000);
@@ -40,8 +51,20 @@ function retry<T>(what: string, step: () => T): T {
 }
 
 const opened = retry('opening the CSV file', () => sink.open());
-if (opened.cutBytes > 0) post({ type: 'log', level: 'warn', message: 'cut a torn last line left by an interrupted write', fields: { path: sink.path, bytes: opened.cutBytes } });
-if (opened.rotatedForeign) post({ type: 'log', level: 'warn', message: 'existing CSV had another header; rotated it away', fields: { path: sink.path } });
+if (opened.cutBytes > 0)
+  post({
+    type: 'log',
+    level: 'warn',
+    message: 'cut a torn last line left by an interrupted write',
+    fields: { path: sink.path, bytes: opened.cutBytes },
+  });
+if (opened.rotatedForeign)
+  post({
+    type: 'log',
+    level: 'warn',
+    message: 'existing CSV had another header; rotated it away',
+    fields: { path: sink.path },
+  });
 counters[Counter.lastSeq] = opened.lastSeq;
 post({ type: 'ready', worker: 'writer', lastSeq: opened.lastSeq });
 
@@ -55,7 +78,12 @@ function checkIdentity(): void {
   checkedAt = Date.now();
   if (sink.isDetached()) {
     counters[Counter.orphaned]! += sinceCheck;
-    post({ type: 'log', level: 'warn', message: 'telemetry.csv was deleted or replaced under the engine; starting a new file', fields: { path: sink.path, orphanedRows: sinceCheck } });
+    post({
+      type: 'log',
+      level: 'warn',
+      message: 'telemetry.csv was deleted or replaced under the engine; starting a new file',
+      fields: { path: sink.path, orphanedRows: sinceCheck },
+    });
     retry('opening the CSV file', () => sink.open());
   }
   sinceCheck = 0;
@@ -75,7 +103,8 @@ function drain(): void {
     if (n > 0) {
       let end = 0;
       encoder.reset();
-      for (let i = 0; i < n * FIELDS; i += FIELDS) end = encoder.encode(bytes, end, batch[i]!, batch[i + 1]!, batch[i + 2]!, batch[i + 3]!);
+      for (let i = 0; i < n * FIELDS; i += FIELDS)
+        end = encoder.encode(bytes, end, batch[i]!, batch[i + 1]!, batch[i + 2]!, batch[i + 3]!);
       const lines = bytes.subarray(0, end);
       retry('writing the CSV file', () => sink.append(lines));
       counters[Counter.written]! += n;

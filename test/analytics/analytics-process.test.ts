@@ -10,7 +10,17 @@ const ENGINE = 'apps/engine/main.js';
 
 const savedStats = (dir: string): SavedState['stats'] | null => readState(join(dir, 'data'))?.stats ?? null;
 
-async function analyzeJson(cwd: string, files: string[], extra: string[] = []): Promise<{ samples: number; cpu: { avg: number; min: number; max: number }; ram: { avg: number }; rejected: Record<string, number>; gaps: number }> {
+async function analyzeJson(
+  cwd: string,
+  files: string[],
+  extra: string[] = [],
+): Promise<{
+  samples: number;
+  cpu: { avg: number; min: number; max: number };
+  ram: { avg: number };
+  rejected: Record<string, number>;
+  gaps: number;
+}> {
   const p = runNode('cli/telemetry.js', ['analyze', ...files, '--json', ...extra], cwd);
   await p.exited;
   return JSON.parse(p.output()) as Awaited<ReturnType<typeof analyzeJson>>;
@@ -18,7 +28,10 @@ async function analyzeJson(cwd: string, files: string[], extra: string[] = []): 
 
 test('kill -9 of the analytics app mid-stream, again and again: totals equal one uninterrupted pass', async (t) => {
   const dir = await tempDir();
-  const config = await writeConfig(dir, 'engine: { intervalMs: 2, rotate: { maxBytes: 4096, keep: 1000 } }\nanalytics: { checkpointMs: 20, pollMs: 50 }\n');
+  const config = await writeConfig(
+    dir,
+    'engine: { intervalMs: 2, rotate: { maxBytes: 4096, keep: 1000 } }\nanalytics: { checkpointMs: 20, pollMs: 50 }\n',
+  );
   copyFileSync(join(projectRoot, 'rules.yaml'), join(dir, 'rules.yaml'));
   const env = { TELEMETRY_CONFIG: config };
   const engine = runNode(ENGINE, [], dir, env);
@@ -40,8 +53,15 @@ test('kill -9 of the analytics app mid-stream, again and again: totals equal one
   const files = chainFiles(join(dir, 'data'));
   t.true(files.length > 2, 'rotations happened');
   const reference = await analyzeJson(dir, files);
-  const caughtUp = await waitFor('analytics to catch up', () => savedStats(dir)?.cpu.count === reference.samples, 60_000).catch(() => false);
-  t.true(caughtUp, `saved ${savedStats(dir)?.cpu.count} samples, analyze counted ${reference.samples}; analytics said:\n${analytics.output().slice(-2000)}`);
+  const caughtUp = await waitFor(
+    'analytics to catch up',
+    () => savedStats(dir)?.cpu.count === reference.samples,
+    60_000,
+  ).catch(() => false);
+  t.true(
+    caughtUp,
+    `saved ${savedStats(dir)?.cpu.count} samples, analyze counted ${reference.samples}; analytics said:\n${analytics.output().slice(-2000)}`,
+  );
   analytics.child.kill('SIGINT');
   t.is(await analytics.exited, 0, analytics.output());
   const s = savedStats(dir)!;
@@ -51,13 +71,20 @@ test('kill -9 of the analytics app mid-stream, again and again: totals equal one
   t.is(s.cpu.max, reference.cpu.max);
   t.is(s.gaps, reference.gaps);
   t.is(s.gaps, 0);
-  t.deepEqual(Object.values(s.rejected).reduce((a, b) => a + b, 0), reference.rejected.total);
+  t.deepEqual(
+    Object.values(s.rejected).reduce((a, b) => a + b, 0),
+    reference.rejected.total,
+  );
 });
 
 // Rows from the last few minutes: older ones would be history, recorded but not announced.
 const BASE = Date.now() - 300_000;
 const row = (i: number, cpu: number): string => `${BASE + i * 1000},${cpu.toFixed(2)},50.00,${i + 1}\n`;
-const alertLines = (output: string): string[] => output.split('\n').filter((l) => l.includes(' ALERT ')).map((l) => l.slice(l.indexOf('ALERT')).replace(/ rule=.*$/, ''));
+const alertLines = (output: string): string[] =>
+  output
+    .split('\n')
+    .filter((l) => l.includes(' ALERT '))
+    .map((l) => l.slice(l.indexOf('ALERT')).replace(/ rule=.*$/, ''));
 
 test('rules.yaml edited live: a lower threshold applies, a broken file keeps the running rules', async (t) => {
   const dir = await tempDir();
@@ -82,7 +109,9 @@ test('rules.yaml edited live: a lower threshold applies, a broken file keeps the
   t.regex(alertLines(app.output())[0]!, /^ALERT firing high_cpu cpu=70\.00 > 60 \(warning\)/);
 
   writeFileSync(rules, 'rules:\n  - name: high_cpu\n    metric: cpu\n    above: sixty\n');
-  await waitFor('the invalid-file error', () => app.output().includes('rules file is invalid; keeping the running rules'));
+  await waitFor('the invalid-file error', () =>
+    app.output().includes('rules file is invalid; keeping the running rules'),
+  );
   t.regex(app.output(), /rules\.yaml:4:12: rule "high_cpu": above: must be number/);
   appendFileSync(csv, row(2, 50));
   await waitFor('resolution under the running rules', () => alertLines(app.output()).length === 2);
@@ -102,13 +131,16 @@ test('a live run and a backtest over the same rows give the same transitions', a
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
-  writeFileSync(join(dir, 'rules.yaml'), [
-    'defaults: { repeat: 5s, flap: off }',
-    'rules:',
-    '  - { name: high_cpu, metric: cpu, above: 80, for: 2s, clear: 70 }',
-    '  - { name: cpu_avg, metric: cpu, above: 60, over: 4s, aggregate: avg }',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    join(dir, 'rules.yaml'),
+    [
+      'defaults: { repeat: 5s, flap: off }',
+      'rules:',
+      '  - { name: high_cpu, metric: cpu, above: 80, for: 2s, clear: 70 }',
+      '  - { name: cpu_avg, metric: cpu, above: 60, over: 4s, aggregate: avg }',
+      '',
+    ].join('\n'),
+  );
   const config = await writeConfig(dir, 'analytics: { pollMs: 20 }\n');
   const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
   t.teardown(() => app.child.kill('SIGKILL'));
@@ -120,7 +152,7 @@ test('a live run and a backtest over the same rows give the same transitions', a
     text += row(i, (seed % 10000) / 100);
   }
   // appended in uneven pieces, lines split across writes
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     const n = 1 + ((at * 7919) % 2000);
     appendFileSync(csv, text.slice(at, at + n));
     at += n;
@@ -132,7 +164,11 @@ test('a live run and a backtest over the same rows give the same transitions', a
   const backtest = runNode('cli/telemetry.js', ['analyze', csv, '--rules', 'rules.yaml'], dir);
   await backtest.exited;
   const live = alertLines(app.output()).filter((l) => !l.startsWith('ALERT still firing'));
-  const replay = backtest.output().split('\n').filter((l) => l.includes('ALERT')).map((l) => l.slice(l.indexOf('ALERT')));
+  const replay = backtest
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('ALERT'))
+    .map((l) => l.slice(l.indexOf('ALERT')));
   t.true(live.length > 10, `enough transitions (${live.length})`);
   t.deepEqual(live, replay);
 });

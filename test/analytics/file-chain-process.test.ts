@@ -12,12 +12,16 @@ const HEADER = 'timestamp,cpu,ram,seq\n';
 /** Rows with seq counting on from the last call (one counter per test: tests in a file run at once). */
 function rowMaker(): (n: number, cpu?: number) => string {
   let seq = 0;
-  return (n, cpu = 40) => Array.from({ length: n }, () => `${Date.now() - 60_000 + ++seq},${cpu.toFixed(2)},50.00,${seq}\n`).join('');
+  return (n, cpu = 40) =>
+    Array.from({ length: n }, () => `${Date.now() - 60_000 + ++seq},${cpu.toFixed(2)},50.00,${seq}\n`).join('');
 }
 
 async function start(dir: string, extra = ''): Promise<Running> {
   writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, flap: off }\n');
-  const config = await writeConfig(dir, `analytics: { pollMs: 50, checkpointMs: 50, summaryEveryMs: 200, http: { listen: "" } }\n${extra}`);
+  const config = await writeConfig(
+    dir,
+    `analytics: { pollMs: 50, checkpointMs: 50, summaryEveryMs: 200, http: { listen: "" } }\n${extra}`,
+  );
   const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
   await waitFor('analytics to start', () => app.output().includes('analytics started'));
   return app;
@@ -95,7 +99,9 @@ test('a state file it cannot write: logged once, evaluation and console alerts g
   block();
   appendFileSync(join(data, 'telemetry.csv'), rowsText(2, 95));
   await waitFor('the alert', () => app.output().includes('ALERT firing high_cpu'));
-  await waitFor('the error', () => app.output().includes('cannot save the analytics state; evaluating on and retrying'));
+  await waitFor('the error', () =>
+    app.output().includes('cannot save the analytics state; evaluating on and retrying'),
+  );
   appendFileSync(join(data, 'telemetry.csv'), rowsText(2, 10));
   await waitFor('the resolve', () => app.output().includes('ALERT resolved high_cpu'));
   t.is(app.output().split('cannot save the analytics state').length - 1, 1, 'logged once');
@@ -105,7 +111,11 @@ test('a state file it cannot write: logged once, evaluation and console alerts g
   block();
   app.child.kill('SIGINT');
   t.is(await app.exited, 0);
-  t.deepEqual(readdirSync(data).filter((f) => f.includes('.tmp-')), [], 'no temp file left behind');
+  t.deepEqual(
+    readdirSync(data).filter((f) => f.includes('.tmp-')),
+    [],
+    'no temp file left behind',
+  );
 });
 
 test('SIGINT in the middle of a long catch-up is honoured well within PM2 kill_timeout, with a consistent state', async (t) => {

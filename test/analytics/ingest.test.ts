@@ -36,7 +36,11 @@ test('a row one day ahead of the clock is rejected as range; the window keeps mo
     ingest.setClock(NOW + MAX_AHEAD_MS + i * 1000);
     feed(ingest, [row(NOW + MAX_AHEAD_MS + i * 1000, 4 + i)]);
   }
-  t.is(ingest.stats.window!.summary().count, 31, 'the window follows the rows (row 3 and the 30 after it), not the far-future one');
+  t.is(
+    ingest.stats.window!.summary().count,
+    31,
+    'the window follows the rows (row 3 and the 30 after it), not the far-future one',
+  );
 });
 
 /** Ingest with the fast lane closed: every line one by one through parse(), the general way. */
@@ -63,10 +67,16 @@ test('the fast lane through runs of plain lines judges exactly as the line-by-li
     () => `${1_700_000_000_000 + rand(1e6)},1,2,3x`, // a number with something after it
     () => `${1_700_000_000_000 + rand(1e6)}.${rand(2) * 5},1,2,3`, // a timestamp with decimals: .0 is whole, .5 is not
     () => `${1_700_000_000_000 + rand(1e6)},1,2,${rand(9)}.${rand(2) * 5}`, // a seq with decimals
-    () => `${rand(2) * 1e15 + rand(3) * 1e14 + rand(9)},${100 + rand(2) / 100},${rand(10001) / 1000},${rand(2) ? 1e15 + rand(9) : ''}`, // 16 digits, just over 100, empty
+    () =>
+      `${rand(2) * 1e15 + rand(3) * 1e14 + rand(9)},${100 + rand(2) / 100},${rand(10001) / 1000},${rand(2) ? 1e15 + rand(9) : ''}`, // 16 digits, just over 100, empty
     () => `0,${rand(101)},1,1`, // timestamp zero
   ];
-  const text = Buffer.from(['timestamp,cpu,ram,seq', ...Array.from({ length: 20_000 }, () => kinds[rand(3) === 0 ? rand(kinds.length) : 0]!())].join('\n') + '\n');
+  const text = Buffer.from(
+    [
+      'timestamp,cpu,ram,seq',
+      ...Array.from({ length: 20_000 }, () => kinds[rand(3) === 0 ? rand(kinds.length) : 0]!()),
+    ].join('\n') + '\n',
+  );
   const file = join(await tempDir(), 'mixed.csv');
   writeFileSync(file, text);
   for (const maxLineBytes of [64, 4096]) {
@@ -78,6 +88,7 @@ test('the fast lane through runs of plain lines judges exactly as the line-by-li
     const general = report(new OneByOne(null));
     t.deepEqual(fast, general, `maxLineBytes ${maxLineBytes}`);
     t.true(fast.samples > 10_000);
-    if (maxLineBytes === 64) t.true(fast.rejected.too_long! > 0, 'plain lines longer than the limit are too long, not judged');
+    if (maxLineBytes === 64)
+      t.true(fast.rejected.too_long! > 0, 'plain lines longer than the limit are too long, not judged');
   }
 });

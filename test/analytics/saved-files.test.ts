@@ -12,8 +12,27 @@ const good: AnalyticsState = {
   version: 1,
   position: { dev: 1, ino: 2, head: 'dGltZXN0YW1w', offset: 120, done: [{ dev: 1, ino: 3, head: '' }] },
   parser: { mapping: { timestamp: 0, cpu: 1, ram: 2, seq: 3, fields: 4 } },
-  stats: { cpu: { count: 2, sum: 100, min: 40, max: 60 }, ram: { count: 2, sum: 100, min: 50, max: 50 }, rejected: { columns: 0, number: 1, range: 0, too_long: 0 }, headers: 0, gaps: 0, seqRestarts: 0, truncations: 0, lastSeq: 2 },
-  alerts: { lastArrival: 1_700_000_000_000, rules: { r: { definition: '{}', state: { phase: 'firing', since: 1, firedAt: 1, notifiedAt: 1 }, episodes: 3, window: [[1, 50]] } } },
+  stats: {
+    cpu: { count: 2, sum: 100, min: 40, max: 60 },
+    ram: { count: 2, sum: 100, min: 50, max: 50 },
+    rejected: { columns: 0, number: 1, range: 0, too_long: 0 },
+    headers: 0,
+    gaps: 0,
+    seqRestarts: 0,
+    truncations: 0,
+    lastSeq: 2,
+  },
+  alerts: {
+    lastArrival: 1_700_000_000_000,
+    rules: {
+      r: {
+        definition: '{}',
+        state: { phase: 'firing', since: 1, firedAt: 1, notifiedAt: 1 },
+        episodes: 3,
+        window: [[1, 50]],
+      },
+    },
+  },
   announce: { r: { firing: true, changes: [5], flapping: null } },
 };
 
@@ -30,14 +49,38 @@ const variants: [string, string][] = [
   ['huge offset', JSON.stringify({ ...good, position: { ...good.position, offset: 1e300 } })],
   ['offset as a string', JSON.stringify({ ...good, position: { ...good.position, offset: '120' } })],
   ['done not an array', JSON.stringify({ ...good, position: { ...good.position, done: {} } })],
-  ['mapping column out of range', JSON.stringify({ ...good, parser: { mapping: { ...good.parser.mapping, cpu: 1000 } } })],
-  ['stats count negative', JSON.stringify({ ...good, stats: { ...good.stats, cpu: { ...good.stats.cpu, count: -1 } } })],
+  [
+    'mapping column out of range',
+    JSON.stringify({ ...good, parser: { mapping: { ...good.parser.mapping, cpu: 1000 } } }),
+  ],
+  [
+    'stats count negative',
+    JSON.stringify({ ...good, stats: { ...good.stats, cpu: { ...good.stats.cpu, count: -1 } } }),
+  ],
   ['rejected reasons missing', JSON.stringify({ ...good, stats: { ...good.stats, rejected: {} } })],
   ['rules an array', JSON.stringify({ ...good, alerts: { ...good.alerts, rules: [] } })],
-  ['phase unknown', JSON.stringify({ ...good, alerts: { ...good.alerts, rules: { r: { ...good.alerts.rules.r, state: { ...good.alerts.rules.r!.state, phase: 'exploded' } } } } })],
+  [
+    'phase unknown',
+    JSON.stringify({
+      ...good,
+      alerts: {
+        ...good.alerts,
+        rules: { r: { ...good.alerts.rules.r, state: { ...good.alerts.rules.r!.state, phase: 'exploded' } } },
+      },
+    }),
+  ],
   ['a time no Date holds', JSON.stringify({ ...good, alerts: { ...good.alerts, lastArrival: 1e17 } })],
-  ['nested garbage in a window', JSON.stringify({ ...good, alerts: { ...good.alerts, rules: { r: { ...good.alerts.rules.r, window: [[1, { a: [] }]] } } } })],
-  ['flapping without its last notice', JSON.stringify({ ...good, announce: { r: { firing: true, changes: [], flapping: { trigger: 'k', held: 1 } } } })],
+  [
+    'nested garbage in a window',
+    JSON.stringify({
+      ...good,
+      alerts: { ...good.alerts, rules: { r: { ...good.alerts.rules.r, window: [[1, { a: [] }]] } } },
+    }),
+  ],
+  [
+    'flapping without its last notice',
+    JSON.stringify({ ...good, announce: { r: { firing: true, changes: [], flapping: { trigger: 'k', held: 1 } } } }),
+  ],
 ];
 
 for (const [name, text] of variants) {
@@ -80,19 +123,35 @@ test('outbox: unusable lines are skipped and counted, a copy is kept, the rest i
   ];
   writeFileSync(path, lines.join('\n') + '\n');
   const outbox = new Outbox(path, 77);
-  t.deepEqual(outbox.items().map((i) => i.key), [a.key, b.key]);
+  t.deepEqual(
+    outbox.items().map((i) => i.key),
+    [a.key, b.key],
+  );
   t.is(readFileSync(join(dir, 'outbox.jsonl.corrupt-77'), 'utf8'), lines.join('\n') + '\n');
   outbox.close();
-  t.deepEqual(new Outbox(path, 78).items().map((i) => i.key), [a.key, b.key], 'the rewritten file holds only what was usable');
+  t.deepEqual(
+    new Outbox(path, 78).items().map((i) => i.key),
+    [a.key, b.key],
+    'the rewritten file holds only what was usable',
+  );
   t.false(existsSync(join(dir, 'outbox.jsonl.corrupt-78')));
 });
 
 test('outbox: bounded; past maxPending the oldest undelivered go to the dead-letter file', async (t) => {
   const dir = await tempDir();
   const outbox = new Outbox(join(dir, 'outbox.jsonl'), 0, 3);
-  outbox.add([1, 2, 3, 4, 5].map((i) => notice({ timestamp: i })), 0);
-  t.deepEqual(outbox.items().map((i) => i.transition.timestamp), [3, 4, 5]);
-  const dead = readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { transition: { timestamp: number } }).transition.timestamp);
+  outbox.add(
+    [1, 2, 3, 4, 5].map((i) => notice({ timestamp: i })),
+    0,
+  );
+  t.deepEqual(
+    outbox.items().map((i) => i.transition.timestamp),
+    [3, 4, 5],
+  );
+  const dead = readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { transition: { timestamp: number } }).transition.timestamp);
   t.deepEqual(dead, [1, 2]);
   outbox.close();
 });

@@ -1,7 +1,16 @@
 // Trustworthy notifications with the real apps: an alert storm stays bounded, a restart while
 // `absent` fires notifies nothing new, a corrupt state file does not crash-loop PM2.
 import test from 'ava';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { readChain, readState } from '../csv-chain.js';
 import { runNode, tempDir, waitFor, writeConfig } from '../helpers.js';
@@ -16,8 +25,15 @@ const summaries = (output: string): number => output.split('analytics summary').
 test('alert storm: 2M rows of demo data in a burst, shipped rules, email unreachable: every row counted, few notifications, small log and outbox', async (t) => {
   const dir = await tempDir();
   copyFileSync(join(projectRoot, 'rules.yaml'), join(dir, 'rules.yaml'));
-  const config = await writeConfig(dir, 'engine: { intervalMs: 0, limit: 2000000 }\nanalytics: { summaryEveryMs: 1000 }\nemail: { timeoutMs: 500 }\n');
-  const env = { TELEMETRY_CONFIG: config, TELEMETRY_SMTP_URL: `smtp://127.0.0.1:${await freePort()}`, TELEMETRY_EMAIL_TO: 'ops@test.local' };
+  const config = await writeConfig(
+    dir,
+    'engine: { intervalMs: 0, limit: 2000000 }\nanalytics: { summaryEveryMs: 1000 }\nemail: { timeoutMs: 500 }\n',
+  );
+  const env = {
+    TELEMETRY_CONFIG: config,
+    TELEMETRY_SMTP_URL: `smtp://127.0.0.1:${await freePort()}`,
+    TELEMETRY_EMAIL_TO: 'ops@test.local',
+  };
   const analytics = runNode(ANALYTICS, [], dir, env);
   t.teardown(() => analytics.child.kill('SIGKILL'));
   await waitFor('analytics to start', () => analytics.output().includes('analytics started'));
@@ -31,7 +47,10 @@ test('alert storm: 2M rows of demo data in a burst, shipped rules, email unreach
   const log = analytics.output();
   const alerts = alertLines(log);
   t.true(alerts.length > 0 && alerts.length <= 200, `${alerts.length} ALERT lines`);
-  t.true(alerts.some((l) => / ALERT flapping high_cpu changed state 6 times within 10m/.test(l)), 'the storm is announced as flapping');
+  t.true(
+    alerts.some((l) => / ALERT flapping high_cpu changed state 6 times within 10m/.test(l)),
+    'the storm is announced as flapping',
+  );
   t.true(Buffer.byteLength(log) < 1 << 20, `log ${Buffer.byteLength(log)} bytes`);
   t.true(statSync(join(dir, 'data', 'outbox.jsonl')).size < 1 << 20, 'outbox under 1 MiB');
   t.is(readState(join(dir, 'data'))!.stats.gaps, 0);
@@ -49,7 +68,12 @@ test('restart while `absent` fires: nothing is notified until a sample arrives, 
   t.teardown(() => first.child.kill('SIGKILL'));
   await waitFor('no_data to fire', () => alertLines(first.output()).length === 1);
   t.regex(alertLines(first.output())[0]!, /ALERT firing no_data/);
-  await waitFor('the firing state saved', () => (readState(join(dir, 'data')) as { alerts?: { rules: Record<string, { state: { phase: string } }> } } | null)?.alerts?.rules.no_data?.state.phase === 'firing');
+  await waitFor(
+    'the firing state saved',
+    () =>
+      (readState(join(dir, 'data')) as { alerts?: { rules: Record<string, { state: { phase: string } }> } } | null)
+        ?.alerts?.rules.no_data?.state.phase === 'firing',
+  );
   first.child.kill('SIGKILL');
   await first.exited;
 
@@ -80,7 +104,10 @@ test('under PM2 a corrupt state file is moved aside once; the app runs on withou
   await sandbox.pm2('start', 'ecosystem.config.js', '--only', 'telemetry-analytics');
   await waitFor('the state saved anew', () => readState(data)?.stats.cpu.count === 1);
   const errLog = join(sandbox.dir, 'logs', 'telemetry-analytics.err.log');
-  await waitFor('the error line', () => existsSync(errLog) && readFileSync(errLog, 'utf8').includes('analytics state file is unusable; moved aside'));
+  await waitFor(
+    'the error line',
+    () => existsSync(errLog) && readFileSync(errLog, 'utf8').includes('analytics state file is unusable; moved aside'),
+  );
   t.is(readdirSync(data).filter((f) => f.startsWith('analytics-state.json.corrupt-')).length, 1);
   const app = (await listProcesses(sandbox)).find((p) => p.name === 'telemetry-analytics')!;
   t.is(app.pm2_env.status, 'online');
@@ -91,7 +118,11 @@ test('under PM2 an engine that reached engine.limit (exit 0) is not restarted', 
   const sandbox = await createPm2Sandbox('engine: { intervalMs: 0, limit: 500 }\n');
   t.teardown(() => sandbox.kill());
   await sandbox.pm2('start', 'ecosystem.config.js', '--only', 'telemetry-engine');
-  await waitFor('the engine to stop', async () => (await listProcesses(sandbox)).find((p) => p.name === 'telemetry-engine' && p.pm2_env.status === 'stopped' && p.pid === 0));
+  await waitFor('the engine to stop', async () =>
+    (await listProcesses(sandbox)).find(
+      (p) => p.name === 'telemetry-engine' && p.pm2_env.status === 'stopped' && p.pid === 0,
+    ),
+  );
   const engine = (await listProcesses(sandbox)).find((p) => p.name === 'telemetry-engine')!;
   t.is(engine.pm2_env.restart_time, 0);
   t.is(readChain(join(sandbox.dir, 'data')).rows, 500, 'exactly `limit` rows, not another `limit` after a restart');
@@ -104,7 +135,10 @@ test('a signal hovering around the threshold, live: at most changes + 2 notifica
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
-  writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, flap: { changes: 6, window: 10s } }\n');
+  writeFileSync(
+    join(dir, 'rules.yaml'),
+    'rules:\n  - { name: high_cpu, metric: cpu, above: 80, flap: { changes: 6, window: 10s } }\n',
+  );
   const config = await writeConfig(dir, 'analytics: { pollMs: 50, checkpointMs: 100, http: { listen: "" } }\n');
   const app = runNode(ANALYTICS, [], dir, { TELEMETRY_CONFIG: config });
   t.teardown(() => app.child.kill('SIGKILL'));

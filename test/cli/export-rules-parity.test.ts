@@ -51,8 +51,16 @@ function host(seed: number, outages: { at: number; length: number; up: boolean }
 }
 
 const HOSTS: Record<string, Tick[]> = {
-  a: host(7, [{ at: 400, length: 12, up: true }, { at: 1200, length: 4, up: true }, { at: 3000, length: 60, up: false }]), // stalled, then down
-  b: host(11, [{ at: 300, length: 20, up: false }, { at: 1500, length: 8, up: false }, { at: 2500, length: 7, up: true }]), // down, then stalled
+  a: host(7, [
+    { at: 400, length: 12, up: true },
+    { at: 1200, length: 4, up: true },
+    { at: 3000, length: 60, up: false },
+  ]), // stalled, then down
+  b: host(11, [
+    { at: 300, length: 20, up: false },
+    { at: 1500, length: 8, up: false },
+    { at: 2500, length: 7, up: true },
+  ]), // down, then stalled
 };
 
 /** The series Prometheus would have scraped from one engine, in promtool's notation. */
@@ -80,13 +88,24 @@ function inputSeries(instance: string, ticks: Tick[]): { series: string; values:
 /** Firing rules per tick for one host, from the product: analyze --rules (thresholds), Alerting (absent). */
 async function expectedFiring(dir: string, name: string, ticks: Tick[], rules: Rule[]): Promise<Set<string>[]> {
   const csv = join(dir, `${name}.csv`);
-  writeFileSync(csv, 'timestamp,cpu,ram,seq\n' + ticks.flatMap((k, t) => (k.sample ? [`${t * 1000},${k.sample.cpu.toFixed(2)},${k.sample.ram.toFixed(2)},${t}\n`] : [])).join(''));
+  writeFileSync(
+    csv,
+    'timestamp,cpu,ram,seq\n' +
+      ticks
+        .flatMap((k, t) =>
+          k.sample ? [`${t * 1000},${k.sample.cpu.toFixed(2)},${k.sample.ram.toFixed(2)},${t}\n`] : [],
+        )
+        .join(''),
+  );
   const p = runNode('cli/telemetry.js', ['analyze', csv, '--rules', join(dir, 'rules.yaml'), '--json'], dir);
   if ((await p.exited) !== 0) throw new Error(p.output());
   const { alerts } = JSON.parse(p.output()) as { alerts: { rule: string; state: string; timestamp: number }[] };
   const firing: Set<string>[] = ticks.map(() => new Set());
   const open = new Map<string, number>();
-  for (const a of [...alerts, ...[...new Set(alerts.map((x) => x.rule))].map((rule) => ({ rule, state: 'end', timestamp: (TICKS + 1) * 1000 }))]) {
+  for (const a of [
+    ...alerts,
+    ...[...new Set(alerts.map((x) => x.rule))].map((rule) => ({ rule, state: 'end', timestamp: (TICKS + 1) * 1000 })),
+  ]) {
     const since = open.get(a.rule);
     if (a.state === 'firing') open.set(a.rule, a.timestamp / 1000);
     else if (since !== undefined) {
@@ -94,7 +113,10 @@ async function expectedFiring(dir: string, name: string, ticks: Tick[], rules: R
       open.delete(a.rule);
     }
   }
-  const absent = new Alerting(rules.filter((r) => r.kind === 'absent'), 0);
+  const absent = new Alerting(
+    rules.filter((r) => r.kind === 'absent'),
+    0,
+  );
   ticks.forEach((k, t) => {
     if (t === 0) return;
     if (k.sample) absent.onArrival(t * 1000);
@@ -122,8 +144,19 @@ test('export-rules: Prometheus 2.x (promtool) fires the same alerts as this app 
     for (const [instance, firing] of expected) {
       for (const rule of [...firing[tick]!].sort()) {
         seen.add(rule);
-        const labels = { alertname: rule, alertstate: 'firing', instance, job: 'telemetry', ...staticLabels(byName.get(rule)!) };
-        samples.push({ labels: `ALERTS{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(', ')}}`, value: 1 });
+        const labels = {
+          alertname: rule,
+          alertstate: 'firing',
+          instance,
+          job: 'telemetry',
+          ...staticLabels(byName.get(rule)!),
+        };
+        samples.push({
+          labels: `ALERTS{${Object.entries(labels)
+            .map(([k, v]) => `${k}="${v}"`)
+            .join(', ')}}`,
+          value: 1,
+        });
       }
     }
     firingTicks += samples.length > 0 ? 1 : 0;
@@ -132,7 +165,11 @@ test('export-rules: Prometheus 2.x (promtool) fires the same alerts as this app 
   t.deepEqual([...seen].sort(), ['cpu_for', 'cpu_hot', 'no_data', 'ram_avg', 'ram_low'], 'every rule fires somewhere');
   t.true(firingTicks > TICKS / 4 && firingTicks < TICKS, `firing at ${firingTicks} of ${TICKS} ticks`);
   const input = Object.entries(HOSTS).flatMap(([name, ticks]) => inputSeries(name, ticks));
-  const spec = { rule_files: ['rules.prom.yml'], evaluation_interval: '1s', tests: [{ interval: '1s', input_series: input, promql_expr_test: exprTests }] };
+  const spec = {
+    rule_files: ['rules.prom.yml'],
+    evaluation_interval: '1s',
+    tests: [{ interval: '1s', input_series: input, promql_expr_test: exprTests }],
+  };
   writeFileSync(join(dir, 'parity.test.json'), JSON.stringify(spec));
   const result = await run('promtool', ['test', 'rules', 'parity.test.json'], { cwd: dir, maxBuffer: 64 << 20 }).then(
     (r) => ({ ok: true, out: r.stdout + r.stderr }),

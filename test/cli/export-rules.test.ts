@@ -23,22 +23,35 @@ rules:
   - { name: gone, absent: 10s }
 `;
 
-type Exported = { groups: { name: string; interval: string; rules: { alert: string; expr: string; for?: string; labels: Record<string, string> }[] }[] };
+type Exported = {
+  groups: {
+    name: string;
+    interval: string;
+    rules: { alert: string; expr: string; for?: string; labels: Record<string, string> }[];
+  }[];
+};
 
 test('every rule feature maps as SPEC says, for Prometheus 3 and 2', (t) => {
   const rules = parseRules('r.yaml', YAML);
   const v3 = exportRules(rules, 3) as Exported;
   const v2 = exportRules(rules, 2) as Exported;
   t.deepEqual([v3.groups.length, v3.groups[0]!.interval], [1, '1s']);
-  const by = (e: Exported): Record<string, Exported['groups'][0]['rules'][0]> => Object.fromEntries(e.groups[0]!.rules.map((r) => [r.alert, r]));
+  const by = (e: Exported): Record<string, Exported['groups'][0]['rules'][0]> =>
+    Object.fromEntries(e.groups[0]!.rules.map((r) => [r.alert, r]));
   const r3 = by(v3);
   const r2 = by(v2);
   t.is(r3.hot!.expr, 'telemetry_cpu_usage_ratio > 80.3e-2');
   t.deepEqual(r3.hot!.labels, { severity: 'warning', channels: 'console,email', repeat: '30m' });
   t.is(r3.hot!.for, undefined);
-  t.is(r3.hyst!.expr, 'telemetry_memory_usage_ratio > 80e-2 or (telemetry_memory_usage_ratio > 75e-2 and ignoring(alertname, alertstate, severity, channels, repeat) ALERTS{alertname="hyst", alertstate="firing"})');
+  t.is(
+    r3.hyst!.expr,
+    'telemetry_memory_usage_ratio > 80e-2 or (telemetry_memory_usage_ratio > 75e-2 and ignoring(alertname, alertstate, severity, channels, repeat) ALERTS{alertname="hyst", alertstate="firing"})',
+  );
   t.is(r3.hyst!.for, '2000ms');
-  t.is(r3.low!.expr, 'telemetry_memory_usage_ratio < 10e-2 or (telemetry_memory_usage_ratio < 12.5e-2 and ignoring(alertname, alertstate, severity, channels) ALERTS{alertname="low", alertstate="firing"})');
+  t.is(
+    r3.low!.expr,
+    'telemetry_memory_usage_ratio < 10e-2 or (telemetry_memory_usage_ratio < 12.5e-2 and ignoring(alertname, alertstate, severity, channels) ALERTS{alertname="low", alertstate="firing"})',
+  );
   t.deepEqual(r3.low!.labels, { severity: 'warning', channels: 'alertmanager' }, 'no empty repeat label');
   t.is(r3.avg!.expr, 'avg_over_time(telemetry_cpu_usage_ratio[60000ms]) > 70e-2');
   t.is(r2.avg!.expr, 'avg_over_time(telemetry_cpu_usage_ratio[59999ms]) > 70e-2', '2.x ranges include their left end');
@@ -70,11 +83,21 @@ test('config/prometheus/: rules.yml is the export of the shipped rules.yaml; the
   const dir = join(projectRoot, 'config', 'prometheus');
   const p = runNode('cli/telemetry.js', ['export-rules', 'rules.yaml'], projectRoot);
   t.is(await p.exited, 0);
-  t.is(readFileSync(join(dir, 'rules.yml'), 'utf8'), p.output(), 'refresh with: npx telemetry export-rules rules.yaml > config/prometheus/rules.yml');
+  t.is(
+    readFileSync(join(dir, 'rules.yml'), 'utf8'),
+    p.output(),
+    'refresh with: npx telemetry export-rules rules.yaml > config/prometheus/rules.yml',
+  );
   const { stdout } = await run('promtool', ['check', 'config', 'prometheus.yml'], { cwd: dir });
   t.regex(stdout, /SUCCESS: config\/?.*prometheus\.yml is valid|is valid prometheus config/);
   const am = await run('amtool', ['check-config', 'alertmanager.yml'], { cwd: dir });
   t.regex(am.stdout, /SUCCESS/);
-  const route = (parse(readFileSync(join(dir, 'alertmanager.yml'), 'utf8')) as { route: { routes: { matchers: string[] }[] } }).route;
-  t.true(route.routes.some((r) => r.matchers.some((m) => m.startsWith('severity='))) && route.routes.some((r) => r.matchers.some((m) => m.startsWith('channels'))), 'routes by severity and channels');
+  const route = (
+    parse(readFileSync(join(dir, 'alertmanager.yml'), 'utf8')) as { route: { routes: { matchers: string[] }[] } }
+  ).route;
+  t.true(
+    route.routes.some((r) => r.matchers.some((m) => m.startsWith('severity='))) &&
+      route.routes.some((r) => r.matchers.some((m) => m.startsWith('channels'))),
+    'routes by severity and channels',
+  );
 });

@@ -15,7 +15,10 @@ const run = async (args: string[], cwd: string): Promise<{ code: number | null; 
 test('analyze --json prints the SPEC object for files in order', async (t) => {
   const dir = await tempDir();
   writeFileSync(join(dir, 'a.csv'), 'timestamp,cpu,ram,seq\n1700000000000,10,20,1\n1700000000001,30,40,2\nbad,row\n');
-  writeFileSync(join(dir, 'b.csv'), 'timestamp,cpu,ram,seq\n1700000000002,50,60,5\ntimestamp,cpu,ram,seq\n1700000000003,150,60,6\n');
+  writeFileSync(
+    join(dir, 'b.csv'),
+    'timestamp,cpu,ram,seq\n1700000000002,50,60,5\ntimestamp,cpu,ram,seq\n1700000000003,150,60,6\n',
+  );
   const { code, out } = await run(['analyze', 'a.csv', 'b.csv', '--json'], dir);
   t.is(code, 0, out);
   t.deepEqual(JSON.parse(out), {
@@ -77,13 +80,19 @@ test('analyze: unreadable file, bad usage and invalid rules exit 2 with a clear 
 
 test('validate: 0 for valid files, 1 with every error as file:line:col', async (t) => {
   const dir = await tempDir();
-  const good = await run(['validate', join(projectRoot, 'rules.yaml'), join(projectRoot, 'config', 'telemetry.yaml')], dir);
+  const good = await run(
+    ['validate', join(projectRoot, 'rules.yaml'), join(projectRoot, 'config', 'telemetry.yaml')],
+    dir,
+  );
   t.is(good.code, 0, good.out);
   writeFileSync(join(dir, 'bad.yaml'), 'engine:\n  source: moon\n');
   writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - name: x\n    metric: cpu\n    above: high\n');
   const bad = await run(['validate', 'bad.yaml', 'rules.yaml'], dir);
   t.is(bad.code, 1);
-  t.deepEqual(bad.out.trim().split('\n'), ['bad.yaml:2:11: engine.source: must be one of synthetic, system', 'rules.yaml:4:12: rule "x": above: must be number']);
+  t.deepEqual(bad.out.trim().split('\n'), [
+    'bad.yaml:2:11: engine.source: must be one of synthetic, system',
+    'rules.yaml:4:12: rule "x": above: must be number',
+  ]);
 });
 
 test('validate without paths checks the configuration in effect and its rules file', async (t) => {
@@ -107,7 +116,8 @@ test('--help for the command and each subcommand exits 0', async (t) => {
 test('analyze reads standard input (-), pipes and FIFOs exactly like the file; --rules=PATH and -- work', async (t) => {
   const dir = await tempDir();
   let text = 'timestamp,cpu,ram,seq\n';
-  for (let i = 1; i <= 30_000; i++) text += `${1_700_000_000_000 + i * 1000},${i % 97 === 0 ? 95 : 40}.${i % 100},50.00,${i}\n`;
+  for (let i = 1; i <= 30_000; i++)
+    text += `${1_700_000_000_000 + i * 1000},${i % 97 === 0 ? 95 : 40}.${i % 100},50.00,${i}\n`;
   writeFileSync(join(dir, 'h.csv'), text + '1700000000000,1,2'); // an unterminated last line
   writeFileSync(join(dir, 'rules.yaml'), 'rules: [{ name: hot, metric: cpu, above: 80 }]\n');
   const reference = await run(['analyze', 'h.csv', '--json', '--rules', 'rules.yaml'], dir);
@@ -124,7 +134,10 @@ test('analyze reads standard input (-), pipes and FIFOs exactly like the file; -
       child.on('close', (code) => resolve({ code, out }));
     });
   const cli = `"${process.execPath}" "${join(distRoot, CLI)}"`;
-  for (const cmd of [`cat h.csv | ${cli} analyze --json --rules=rules.yaml -`, `mkfifo f.csv && (cat h.csv > f.csv &) && ${cli} analyze --rules=rules.yaml --json -- f.csv`]) {
+  for (const cmd of [
+    `cat h.csv | ${cli} analyze --json --rules=rules.yaml -`,
+    `mkfifo f.csv && (cat h.csv > f.csv &) && ${cli} analyze --rules=rules.yaml --json -- f.csv`,
+  ]) {
     const piped = await sh(cmd);
     t.is(piped.code, 0, piped.out);
     t.deepEqual(JSON.parse(piped.out), JSON.parse(reference.out), cmd);
@@ -144,7 +157,10 @@ test('validate refuses what the app refuses: an empty or comment-only rules file
 
 test('a rules file over 1 MiB is refused with a clear message, quickly', async (t) => {
   const dir = await tempDir();
-  writeFileSync(join(dir, 'rules.yaml'), `rules: []\n${'# padding padding padding padding padding padding padding padding\n'.repeat(50_000)}`);
+  writeFileSync(
+    join(dir, 'rules.yaml'),
+    `rules: []\n${'# padding padding padding padding padding padding padding padding\n'.repeat(50_000)}`,
+  );
   const { code, out } = await run(['validate', 'rules.yaml'], dir);
   t.is(code, 1);
   t.regex(out, /rules\.yaml: the file is 3\d{6} bytes; rules files are limited to 1048576 bytes/);

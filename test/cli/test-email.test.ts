@@ -3,7 +3,11 @@ import { runNode, tempDir } from '../helpers.js';
 import { freePort, makeCertificate, startSmtp } from '../smtp-fixture.js';
 
 async function testEmail(env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string }> {
-  const p = runNode('cli/telemetry.js', ['test-email'], await tempDir(), { TELEMETRY_EMAIL_FROM: 'telemetry@test.local', TELEMETRY_EMAIL_TO: 'ops@test.local', ...env });
+  const p = runNode('cli/telemetry.js', ['test-email'], await tempDir(), {
+    TELEMETRY_EMAIL_FROM: 'telemetry@test.local',
+    TELEMETRY_EMAIL_TO: 'ops@test.local',
+    ...env,
+  });
   return { code: await p.exited, out: p.output() };
 }
 
@@ -25,8 +29,14 @@ test('says exactly what failed: tls (untrusted certificate), auth, refused, not 
   t.teardown(() => smtp.close());
   const tls = await testEmail({ TELEMETRY_SMTP_URL: smtp.url });
   t.is(tls.code, 1);
-  t.regex(tls.out, /test email failed \(tls\): TLS: secure connection to smtp:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ failed/);
-  const auth = await testEmail({ TELEMETRY_SMTP_URL: `smtp://alice:nope@127.0.0.1:${smtp.port}`, NODE_EXTRA_CA_CERTS: cert.certFile });
+  t.regex(
+    tls.out,
+    /test email failed \(tls\): TLS: secure connection to smtp:\/\/alice:\*\*\*@127\.0\.0\.1:\d+ failed/,
+  );
+  const auth = await testEmail({
+    TELEMETRY_SMTP_URL: `smtp://alice:nope@127.0.0.1:${smtp.port}`,
+    NODE_EXTRA_CA_CERTS: cert.certFile,
+  });
   t.is(auth.code, 1);
   t.regex(auth.out, /test email failed \(auth\): auth: the SMTP server refused the login \(535/);
   t.notRegex(auth.out, /nope/);

@@ -44,15 +44,21 @@ test('the environment wins for email settings', async (t) => {
 
 test('every problem is reported at once with file:line:col and the key path', async (t) => {
   const dir = await tempDir();
-  writeFileSync(join(dir, 'telemetry.config.yaml'), ['engine:', '  intervalMs: fast', '  colour: blue', 'analytics:', '  windowMs: 0', ''].join('\n'));
+  writeFileSync(
+    join(dir, 'telemetry.config.yaml'),
+    ['engine:', '  intervalMs: fast', '  colour: blue', 'analytics:', '  windowMs: 0', ''].join('\n'),
+  );
   const err = await t.throwsAsync(loadConfig(dir, {}), { instanceOf: ConfigInvalidError });
   t.is(err.code, 'TELEMETRY_CONFIG_INVALID');
   const file = join(dir, 'telemetry.config.yaml');
-  t.deepEqual(err.message.split('\n').sort(), [
-    `${file}:2:15: engine.intervalMs: must be integer`,
-    `${file}:3:3: engine: unknown key "colour"`,
-    `${file}:5:13: analytics.windowMs: must be >= 1`,
-  ].sort());
+  t.deepEqual(
+    err.message.split('\n').sort(),
+    [
+      `${file}:2:15: engine.intervalMs: must be integer`,
+      `${file}:3:3: engine: unknown key "colour"`,
+      `${file}:5:13: analytics.windowMs: must be >= 1`,
+    ].sort(),
+  );
 });
 
 test('YAML syntax errors and duplicate keys are located too', async (t) => {
@@ -64,12 +70,16 @@ test('YAML syntax errors and duplicate keys are located too', async (t) => {
   writeFileSync(file, 'engine: [\n');
   const syntax = await t.throwsAsync(loadConfig(dir, { TELEMETRY_CONFIG: file }), { instanceOf: ConfigInvalidError });
   t.regex(syntax.message, new RegExp(`^${file}:\\d+:\\d+: `));
-  const missing = await t.throwsAsync(loadConfig(dir, { TELEMETRY_CONFIG: 'nope.yaml' }), { instanceOf: ConfigInvalidError });
+  const missing = await t.throwsAsync(loadConfig(dir, { TELEMETRY_CONFIG: 'nope.yaml' }), {
+    instanceOf: ConfigInvalidError,
+  });
   t.regex(missing.message, /nope\.yaml: cannot (read|load)/);
 });
 
 test('timer periods above 2^31 − 1 ms (Node timers overflow and fire at once) are refused', (t) => {
-  const err = t.throws(() => checkConfig({ analytics: { summaryEveryMs: 3_000_000_000 }, engine: { statsEveryMs: 2 ** 31 } }, 'c.yaml'));
+  const err = t.throws(() =>
+    checkConfig({ analytics: { summaryEveryMs: 3_000_000_000 }, engine: { statsEveryMs: 2 ** 31 } }, 'c.yaml'),
+  );
   t.regex(err.message, /analytics\.summaryEveryMs: must be <= 2147483647/);
   t.regex(err.message, /engine\.statsEveryMs: must be <= 2147483647/);
   t.notThrows(() => checkConfig({ analytics: { summaryEveryMs: 2147483647 } }, 'c.yaml'));

@@ -17,6 +17,9 @@ test('any other failure of a generated module is passed on as it is', async (t) 
 });
 
 test('the generated validators load', async (t) => {
-  const m = await importGenerated(() => import('../../apps/analytics/validators.js'), 'dist/apps/analytics/validators.js');
+  const m = await importGenerated(
+    () => import('../../apps/analytics/validators.js'),
+    'dist/apps/analytics/validators.js',
+  );
   t.is(typeof m.validateRules, 'function');
 });

@@ -10,7 +10,8 @@ test('listen addresses: host:port, [v6]:port, "" for off; anything else is refus
   t.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
   t.deepEqual(parseListen('localhost:80'), { host: 'localhost', port: 80 });
   t.is(parseListen(''), null);
-  for (const bad of ['9471', '127.0.0.1', '127.0.0.1:99999', 'a:b', '::1:9471', 'http://127.0.0.1:9471']) t.throws(() => parseListen(bad), undefined, bad);
+  for (const bad of ['9471', '127.0.0.1', '127.0.0.1:99999', 'a:b', '::1:9471', 'http://127.0.0.1:9471'])
+    t.throws(() => parseListen(bad), undefined, bad);
 });
 
 test('the gate: GET/HEAD only; on loopback only its own Host', (t) => {
@@ -37,7 +38,12 @@ test('percent to ratio shifts the decimal point: 80.3 is 0.803, never 0.80299999
   t.is(Number(ratioLiteral(80.3)), percentToRatio(80.3), 'the literal Prometheus parses is the gauge value');
 });
 
-function get(port: number, path: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+function get(
+  port: number,
+  path: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method, headers, agent: false }, (res) => {
       let body = '';
@@ -50,7 +56,11 @@ function get(port: number, path: string, headers: Record<string, string> = {}, m
 }
 
 test('a real server on 127.0.0.1: routes by exact path, refuses other Hosts, methods and paths, sends the security headers', async (t) => {
-  const server = await startHttpServer('test', '127.0.0.1:0', new Map([['/hello', (_req, res) => void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('hi')]]));
+  const server = await startHttpServer(
+    'test',
+    '127.0.0.1:0',
+    new Map([['/hello', (_req, res) => void res.writeHead(200, { 'Content-Type': 'text/plain' }).end('hi')]]),
+  );
   t.truthy(server);
   t.teardown(() => server!.close());
   const port = server!.port;
@@ -74,7 +84,7 @@ test('a port in use is one error line and no server; "" is off', async (t) => {
   const port = (blocker.address() as { port: number }).port;
   const lines: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string) => (lines.push(chunk), true));
+  process.stderr.write = (chunk: string) => (lines.push(chunk), true);
   try {
     t.is(await startHttpServer('test', `127.0.0.1:${port}`, new Map()), null);
   } finally {

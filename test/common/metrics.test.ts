@@ -19,12 +19,19 @@ test('process metrics are this process: CPU time, start time, resident memory, d
   fds.forEach((fd) => closeSync(fd));
   const { user, system } = process.cpuUsage();
   // read in this order within one scrape: the total, read last, holds at least the two parts
-  const [u, s, total] = ['user_', 'system_', ''].map((part) => value(after, `process_cpu_${part}seconds_total`)) as [number, number, number];
+  const [u, s, total] = ['user_', 'system_', ''].map((part) => value(after, `process_cpu_${part}seconds_total`)) as [
+    number,
+    number,
+    number,
+  ];
   t.true(u > 0 && s > 0, `${u} ${s}`);
   t.true(total + 1e-9 >= u + s && total <= (user + system) / 1e6, `${u} + ${s} <= ${total}`);
   t.true(Math.abs(value(after, 'process_start_time_seconds') - (Date.now() / 1000 - process.uptime())) <= 1);
   t.true(Math.abs(value(after, 'process_resident_memory_bytes') / process.memoryUsage.rss() - 1) < 0.1);
-  t.true(value(after, 'nodejs_heap_size_used_bytes') > 0 && value(after, 'nodejs_heap_size_used_bytes') <= value(after, 'nodejs_heap_size_total_bytes'));
+  t.true(
+    value(after, 'nodejs_heap_size_used_bytes') > 0 &&
+      value(after, 'nodejs_heap_size_used_bytes') <= value(after, 'nodejs_heap_size_total_bytes'),
+  );
   t.is(value(after, 'process_open_fds') - value(before, 'process_open_fds'), 5);
   t.is(value(after, 'process_max_fds'), Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' })));
   t.regex(after, /^# TYPE process_cpu_seconds_total counter$/m);
@@ -35,7 +42,17 @@ test("the metrics module loads only prom-client's registry and metric classes, n
   const script = `await import(${JSON.stringify(join(distRoot, 'common', 'metrics.js'))});
     const { createRequire } = await import('node:module');
     console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
-  const loaded = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })) as string[];
-  t.true(loaded.some((f) => f.endsWith(join('prom-client', 'lib', 'registry.js'))), 'the registry is loaded from its own file');
-  t.deepEqual(loaded.filter((f) => f.endsWith(join('prom-client', 'index.js')) || f.includes('@opentelemetry') || f.includes('pushgateway')), []);
+  const loaded = JSON.parse(
+    execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 }),
+  ) as string[];
+  t.true(
+    loaded.some((f) => f.endsWith(join('prom-client', 'lib', 'registry.js'))),
+    'the registry is loaded from its own file',
+  );
+  t.deepEqual(
+    loaded.filter(
+      (f) => f.endsWith(join('prom-client', 'index.js')) || f.includes('@opentelemetry') || f.includes('pushgateway'),
+    ),
+    [],
+  );
 });

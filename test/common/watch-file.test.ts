@@ -7,7 +7,9 @@ import { watchFile, type FileWatch } from '../../common/watch-file.js';
 import { tempDir, waitFor } from '../helpers.js';
 
 /** A watched telemetry.csv in a directory of its own; `calls()` counts the change events so far. */
-async function watchedCsv(t: ExecutionContext): Promise<{ dir: string; file: string; w: FileWatch; calls: () => number }> {
+async function watchedCsv(
+  t: ExecutionContext,
+): Promise<{ dir: string; file: string; w: FileWatch; calls: () => number }> {
   const dir = await tempDir();
   const file = join(dir, 'telemetry.csv');
   writeFileSync(file, 'timestamp,cpu,ram,seq\n');

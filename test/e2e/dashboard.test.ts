@@ -32,7 +32,11 @@ async function open(url: string, colorScheme: 'light' | 'dark' = 'light'): Promi
   page.on('console', (m) => m.type() === 'error' && seen.errors.push(m.text()));
   page.on('pageerror', (e) => seen.errors.push(String(e)));
   page.on('request', (r) => new URL(r.url()).hostname !== '127.0.0.1' && seen.foreign.push(r.url()));
-  await page.addInitScript(() => document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`)));
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) =>
+      console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`),
+    ),
+  );
   await page.goto(url);
   await page.waitForFunction(() => (window as unknown as Partial<Dash>).telemetryDashboard?.state.connected);
   return { page, seen };
@@ -41,12 +45,22 @@ async function open(url: string, colorScheme: 'light' | 'dark' = 'light'): Promi
 interface Dash {
   telemetryDashboard: {
     data: { t: number[]; cpuAvg: number[]; cpuMax: number[]; ramAvg: number[] };
-    state: { connected: boolean; boot: string; snapshots: number; points: number; events: number; firingAt: Record<string, number>; rules: { name: string; state: string }[] };
+    state: {
+      connected: boolean;
+      boot: string;
+      snapshots: number;
+      points: number;
+      events: number;
+      firingAt: Record<string, number>;
+      rules: { name: string; state: string }[];
+    };
   };
 }
 
-const dash = (page: Page): Promise<Dash['telemetryDashboard']> => page.evaluate(() => (window as unknown as Dash).telemetryDashboard);
-const pointCount = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as Dash).telemetryDashboard.data.t.length);
+const dash = (page: Page): Promise<Dash['telemetryDashboard']> =>
+  page.evaluate(() => (window as unknown as Dash).telemetryDashboard);
+const pointCount = (page: Page): Promise<number> =>
+  page.evaluate(() => (window as unknown as Dash).telemetryDashboard.data.t.length);
 
 /** `n` rows one second apart ending now, cpu and ram from `value(i)`. */
 function rows(n: number, value: (i: number) => [number, number], end = Date.now()): [number, number, number][] {
@@ -68,7 +82,11 @@ test('loads with no console error, no CSP violation and no request leaving 127.0
   const { data } = await dash(page);
   const last = written.at(-1)!;
   t.deepEqual([data.t.at(-1), data.cpuAvg.at(-1), data.ramAvg.at(-1)], [last[0] / 1000, last[1], last[2]]);
-  t.deepEqual(data.t, written.map((r) => r[0] / 1000), 'one point per row at 1 Hz');
+  t.deepEqual(
+    data.t,
+    written.map((r) => r[0] / 1000),
+    'one point per row at 1 Hz',
+  );
   t.regex((await page.textContent('#host')) ?? '', /\S/);
   t.deepEqual(await page.$$eval('#rules li', (lis) => lis.map((li) => li.textContent.replace(/\s+/g, ' ').trim())), [
     'ok high_cpu cpu > 80 (clears at ≤ 75) (warning)',
@@ -76,7 +94,10 @@ test('loads with no console error, no CSP violation and no request leaving 127.0
     'ok cpu_minute avg cpu over 1m > 70 (info)',
     'ok no_data no sample for 30s (critical)',
   ]);
-  t.regex((await page.getAttribute('#cpu-chart', 'aria-label')) ?? '', /^CPU usage chart\. CPU, last 5 min: now 49\.00 % at .*, highest 49\.00 %$/);
+  t.regex(
+    (await page.getAttribute('#cpu-chart', 'aria-label')) ?? '',
+    /^CPU usage chart\. CPU, last 5 min: now 49\.00 % at .*, highest 49\.00 %$/,
+  );
   t.is(await page.getAttribute('#cpu-chart', 'role'), 'img');
   t.is(await page.getAttribute('#rules', 'aria-live'), 'polite');
   t.regex((await page.textContent('#freshness')) ?? '', /^last sample \d+ s ago/);
@@ -105,7 +126,9 @@ test('a spike row appended to the CSV shows its rule firing in the page within 1
   await page.waitForFunction(() => (window as unknown as Dash).telemetryDashboard.data.t.length === 5);
   const appendedAt = Date.now();
   d.append([[appendedAt, 95, 50]]);
-  await page.waitForFunction(() => (window as unknown as Dash).telemetryDashboard.state.firingAt.high_cpu !== undefined);
+  await page.waitForFunction(
+    () => (window as unknown as Dash).telemetryDashboard.state.firingAt.high_cpu !== undefined,
+  );
   const shownAt = (await dash(page)).state.firingAt.high_cpu!;
   t.log(`shown ${shownAt - appendedAt} ms after the append`);
   t.true(shownAt - appendedAt <= 1000, `${shownAt - appendedAt} ms`);
@@ -125,7 +148,9 @@ test('connections dropped while rows arrive: the browser reconnects with Last-Ev
   let expected = 1;
   for (let round = 1; round <= 3; round++) {
     t.true(proxy.dropAll() > 0, 'a connection was open');
-    d.append(Array.from({ length: 10 }, (_, i) => [start + (round * 10 + i) * 1000, 20 + i, 30] as [number, number, number]));
+    d.append(
+      Array.from({ length: 10 }, (_, i) => [start + (round * 10 + i) * 1000, 20 + i, 30] as [number, number, number]),
+    );
     expected += 10;
     await waitFor(`round ${round}: every point`, async () => (await pointCount(page)) === expected);
   }
@@ -150,7 +175,9 @@ test('an analytics restart is picked up without reloading the page', async (t) =
     return s.boot !== boot && s.connected && (window as unknown as Dash).telemetryDashboard.data.t.length === 4;
   }, bootBefore);
   t.true(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded === true));
-  await page.waitForFunction(() => document.querySelector('#rules li[data-rule="high_cpu"] .state')?.textContent === 'firing');
+  await page.waitForFunction(
+    () => document.querySelector('#rules li[data-rule="high_cpu"] .state')?.textContent === 'firing',
+  );
   t.pass();
   await page.close();
 });
@@ -173,12 +200,17 @@ test('a 1M-row burst: the page stays responsive and gets a bounded number of poi
   const span = 200; // seconds of sample time: 5,000 rows a second
   const end = Date.now();
   const burst: [number, number, number][] = [];
-  for (let i = 0; i < N; i++) burst.push([end - span * 1000 + Math.floor((i * span * 1000) / N), (i * 7919) % 10000 / 100, 50]);
+  for (let i = 0; i < N; i++)
+    burst.push([end - span * 1000 + Math.floor((i * span * 1000) / N), ((i * 7919) % 10000) / 100, 50]);
   d.append(burst);
-  await page.waitForFunction((n) => {
-    const text = document.querySelector('[data-count="samples"]')?.textContent;
-    return text === String(n);
-  }, N, { timeout: 60_000 });
+  await page.waitForFunction(
+    (n) => {
+      const text = document.querySelector('[data-count="samples"]')?.textContent;
+      return text === String(n);
+    },
+    N,
+    { timeout: 60_000 },
+  );
   const shown = await dash(page);
   const points = shown.data.t.length;
   const stall = await page.evaluate(() => (window as unknown as { stall: number }).stall);
@@ -227,10 +259,22 @@ test('foreign Host, path traversal, other methods and too many clients are refus
   t.is(await raw(d.port, '/', `localhost:${d.port}`), 200);
   t.is(await raw(d.port, '/', 'rebind.attacker.example'), 403);
   t.is(await raw(d.port, '/api/state', `attacker.example:${d.port}`), 403);
-  for (const path of ['/static/../package.json', '/static/%2e%2e/%2e%2e/package.json', '/static/../../../etc/passwd', '/static/', '/static/app.js/..', '//etc/passwd']) t.is(await raw(d.port, path, own), 404, path);
+  for (const path of [
+    '/static/../package.json',
+    '/static/%2e%2e/%2e%2e/package.json',
+    '/static/../../../etc/passwd',
+    '/static/',
+    '/static/app.js/..',
+    '//etc/passwd',
+  ])
+    t.is(await raw(d.port, path, own), 404, path);
   t.is(await raw(d.port, '/events', own, 'POST'), 405);
   t.is(await raw(d.port, '/', own, 'PUT'), 405);
-  const state = (await (await fetch(`${d.url}api/state`)).json()) as { host: string; rules: unknown[]; stats: { samples: number } };
+  const state = (await (await fetch(`${d.url}api/state`)).json()) as {
+    host: string;
+    rules: unknown[];
+    stats: { samples: number };
+  };
   t.is(state.rules.length, 4);
   t.is(state.stats.samples, 0);
   const res = await fetch(d.url);
@@ -247,7 +291,11 @@ test('foreign Host, path traversal, other methods and too many clients are refus
 test('the README screenshots helper writes a light and a dark PNG', async (t) => {
   const dir = await tempDir();
   const files = await takeScreenshots(browser!, dir);
-  t.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['dashboard-light.png', 'dashboard-dark.png']);
-  for (const f of files) t.deepEqual([...readFileSync(f).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${f} is a PNG`);
+  t.deepEqual(
+    files.map((f) => f.slice(dir.length + 1)),
+    ['dashboard-light.png', 'dashboard-dark.png'],
+  );
+  for (const f of files)
+    t.deepEqual([...readFileSync(f).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${f} is a PNG`);
   t.notDeepEqual(readFileSync(files[0]!), readFileSync(files[1]!), 'light and dark differ');
 });

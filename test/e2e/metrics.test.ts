@@ -14,13 +14,18 @@ export async function scrape(port: number): Promise<string> {
 
 /** The value of one sample line `name{labels} value`, as text (exactly as exposed). */
 export function sampleText(exposition: string, series: string): string | undefined {
-  return exposition.split('\n').find((l) => l.startsWith(`${series} `))?.slice(series.length + 1);
+  return exposition
+    .split('\n')
+    .find((l) => l.startsWith(`${series} `))
+    ?.slice(series.length + 1);
 }
 
 /** promtool check metrics on the whole exposition. */
 function lint(exposition: string): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    const p = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }));
+    const p = execFile('promtool', ['check', 'metrics'], (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+    );
     p.stdin!.end(exposition);
   });
 }
@@ -43,11 +48,21 @@ test('engine /metrics: the last CSV row as ratios (decimal shifted) and its own 
   t.is(sampleText(body, 'telemetry_memory_usage_ratio'), String(Number(`${ram}e-2`)));
   t.is(sampleText(body, 'telemetry_last_sample_timestamp_seconds'), String(Number(`${ts}e-3`)));
   t.is(seq, '1');
-  for (const name of ['telemetry_samples_produced_total', 'telemetry_samples_dropped_total', 'telemetry_write_errors_total', 'telemetry_rotations_total', 'telemetry_queue_depth', 'process_resident_memory_bytes']) {
+  for (const name of [
+    'telemetry_samples_produced_total',
+    'telemetry_samples_dropped_total',
+    'telemetry_write_errors_total',
+    'telemetry_rotations_total',
+    'telemetry_queue_depth',
+    'process_resident_memory_bytes',
+  ]) {
     t.regex(body, new RegExp(`^# HELP ${name} \\S`, 'm'), name);
     t.regex(body, new RegExp(`^# TYPE ${name} (counter|gauge)$`, 'm'), name);
   }
-  t.regex(body, /^telemetry_build_info\{app="telemetry-engine",version="\d+\.\d+\.\d+",host="[^"]+",node="v\d+[^"]*"\} 1$/m);
+  t.regex(
+    body,
+    /^telemetry_build_info\{app="telemetry-engine",version="\d+\.\d+\.\d+",host="[^"]+",node="v\d+[^"]*"\} 1$/m,
+  );
   const { code, out } = await lint(body);
   t.is(out, '');
   t.is(code, 0);

@@ -14,7 +14,10 @@ function readSeqs(file: string): number[] {
 
 test('SIGINT mid-burst: exit 0, every produced sample on disk once and in order, counts match', async (t) => {
   const dir = await tempDir();
-  const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 0, queue: { capacity: 256 }, statsEveryMs: 200 }\n');
+  const config = await writeConfig(
+    dir,
+    'data: { dir: data }\nengine: { intervalMs: 0, queue: { capacity: 256 }, statsEveryMs: 200 }\n',
+  );
   const csv = join(dir, 'data', 'telemetry.csv');
   const engine = runNode(ENGINE, [], dir, { TELEMETRY_CONFIG: config });
   await waitFor('5000 rows on disk', () => existsSync(csv) && statSync(csv).size > 5000 * 30);
@@ -22,7 +25,10 @@ test('SIGINT mid-burst: exit 0, every produced sample on disk once and in order,
   t.is(await engine.exited, 0, engine.output());
   const seqs = readSeqs(csv);
   t.true(seqs.length >= 5000);
-  t.true(seqs.every((s, i) => s === i + 1), 'seq contiguous from 1');
+  t.true(
+    seqs.every((s, i) => s === i + 1),
+    'seq contiguous from 1',
+  );
   const final = lastFields(engine.output(), 'engine stopped cleanly');
   t.is(Number(final.written), seqs.length);
   t.is(Number(final.produced), Number(final.written) + Number(final.dropped));
@@ -49,7 +55,10 @@ test('a data directory that is a file cannot heal: the engine stops at start wit
   const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 20 }\n');
   const engine = runNode(ENGINE, [], dir, { TELEMETRY_CONFIG: config });
   t.is(await engine.exited, 1);
-  t.regex(engine.output(), /telemetry-engine cannot run: cannot use the data directory \S+\/data: EEXIST.* code=TELEMETRY_DATA_DIR_UNUSABLE/);
+  t.regex(
+    engine.output(),
+    /telemetry-engine cannot run: cannot use the data directory \S+\/data: EEXIST.* code=TELEMETRY_DATA_DIR_UNUSABLE/,
+  );
 });
 
 test('one engine per data directory: a second one is refused; a lock left by kill -9 does not block a restart', async (t) => {
@@ -61,10 +70,19 @@ test('one engine per data directory: a second one is refused; a lock left by kil
   await waitFor('the first engine writing', () => first.output().includes('engine started'));
   const second = runNode(ENGINE, [], dir, env);
   t.is(await second.exited, 1);
-  t.regex(second.output(), new RegExp(`another engine \\(pid ${first.child.pid}\\) is writing to \\S+/data: one engine per data directory .*code=TELEMETRY_ENGINE_LOCKED`));
+  t.regex(
+    second.output(),
+    new RegExp(
+      `another engine \\(pid ${first.child.pid}\\) is writing to \\S+/data: one engine per data directory .*code=TELEMETRY_ENGINE_LOCKED`,
+    ),
+  );
   first.child.kill('SIGKILL');
   await first.exited;
-  t.is(readFileSync(join(dir, 'data', 'engine.lock'), 'utf8').trim(), String(first.child.pid), 'the lock outlived its engine');
+  t.is(
+    readFileSync(join(dir, 'data', 'engine.lock'), 'utf8').trim(),
+    String(first.child.pid),
+    'the lock outlived its engine',
+  );
   const third = runNode(ENGINE, [], dir, env);
   t.teardown(() => third.child.kill('SIGKILL'));
   await waitFor('the restarted engine writing', () => third.output().includes('engine started'));
@@ -72,15 +90,21 @@ test('one engine per data directory: a second one is refused; a lock left by kil
   t.is(await third.exited, 0);
   t.false(existsSync(join(dir, 'data', 'engine.lock')), 'a clean stop removes the lock');
   const seqs = readSeqs(join(dir, 'data', 'telemetry.csv'));
-  t.true(seqs.every((s, i) => i === 0 || s > seqs[i - 1]!), 'no seq written twice');
+  t.true(
+    seqs.every((s, i) => i === 0 || s > seqs[i - 1]!),
+    'no seq written twice',
+  );
 });
 
 for (const [name, act] of [
   ['deleted', (data: string) => rmSync(join(data, 'telemetry.csv'))],
-  ['replaced by another file (mv)', (data: string) => {
+  [
+    'replaced by another file (mv)',
+    (data: string) => {
       writeFileSync(join(data, 'other.csv'), 'time,value\n1,2\n');
       renameSync(join(data, 'other.csv'), join(data, 'telemetry.csv'));
-    }],
+    },
+  ],
   ['lost with its whole data directory', (data: string) => rmSync(data, { recursive: true })],
 ] as const) {
   test(`telemetry.csv ${name} under the engine: noticed within a second, logged, counted, a new file with a header`, async (t) => {
@@ -92,7 +116,9 @@ for (const [name, act] of [
     const csv = join(data, 'telemetry.csv');
     await waitFor('rows', () => completeLines(csv).length >= 6);
     act(data);
-    await waitFor('the warning', () => engine.output().includes('telemetry.csv was deleted or replaced under the engine; starting a new file'));
+    await waitFor('the warning', () =>
+      engine.output().includes('telemetry.csv was deleted or replaced under the engine; starting a new file'),
+    );
     await waitFor('rows in the new file', () => completeLines(csv).length >= 4);
     t.is(readFileSync(csv, 'utf8').split('\n')[0], 'timestamp,cpu,ram,seq');
     engine.child.kill('SIGINT');
@@ -119,5 +145,8 @@ test('a worker that fails reaches the main thread as a typed message: logged wit
   const config = await writeConfig(dir, 'data: { dir: data }\nengine: { intervalMs: 10 }\n');
   const engine = runNode(ENGINE, [], dir, { TELEMETRY_CONFIG: config });
   t.is(await engine.exited, 1);
-  t.regex(engine.output(), /error telemetry-engine cannot run: producer worker failed: Error: EISDIR.*code=TELEMETRY_WORKER_FAILED/s);
+  t.regex(
+    engine.output(),
+    /error telemetry-engine cannot run: producer worker failed: Error: EISDIR.*code=TELEMETRY_WORKER_FAILED/s,
+  );
 });

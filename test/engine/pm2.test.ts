@@ -16,7 +16,11 @@ test('pm2 start ecosystem.config.js runs the engine; pm2 stop leaves a clean exi
   await waitFor('the CSV to keep growing', () => statSync(csv).size > before);
   await sandbox.pm2('stop', 'telemetry-engine');
   const log = join(sandbox.dir, 'logs', 'telemetry-engine.out.log');
-  const line = await waitFor('the clean exit line', () => readFileSync(log, 'utf8').split('\n').find((l) => l.includes('engine stopped cleanly')));
+  const line = await waitFor('the clean exit line', () =>
+    readFileSync(log, 'utf8')
+      .split('\n')
+      .find((l) => l.includes('engine stopped cleanly')),
+  );
   t.regex(line, /balanced=true/);
   const rows = readFileSync(csv, 'utf8').split('\n').length - 2;
   t.is(Number(/written=(\d+)/.exec(line)?.[1]), rows);

@@ -45,7 +45,8 @@ test('batches: room is the free slots up to max, put + commit hand a batch over 
   t.is(ring.room(7, false), 0, 'full: no room without block');
   ring.close();
   t.is(ring.room(7, false), -1);
-  for (let n = ring.popBatch(out, 7, 0); n > 0; n = ring.popBatch(out, 7, 0)) for (let i = 0; i < n; i++) t.is(out[i * FIELDS + 3], expected++);
+  for (let n = ring.popBatch(out, 7, 0); n > 0; n = ring.popBatch(out, 7, 0))
+    for (let i = 0; i < n; i++) t.is(out[i * FIELDS + 3], expected++);
   t.is(expected, next, 'every record once, in order');
 });
 
@@ -73,10 +74,16 @@ test('close refuses pushes, drains what is queued, then reports -1', (t) => {
 });
 
 function spawnRingWorker(role: string, ring: Ring, extra: Record<string, unknown>): Worker {
-  return new Worker(new URL('../fixtures/ring-worker.js', import.meta.url), { workerData: { role, ring: ring.buffer, ...extra } });
+  return new Worker(new URL('../fixtures/ring-worker.js', import.meta.url), {
+    workerData: { role, ring: ring.buffer, ...extra },
+  });
 }
 
-const message = <T>(w: Worker): Promise<T> => new Promise((resolve, reject) => { w.once('message', resolve); w.once('error', reject); });
+const message = <T>(w: Worker): Promise<T> =>
+  new Promise((resolve, reject) => {
+    w.once('message', resolve);
+    w.once('error', reject);
+  });
 
 test('close wakes a consumer waiting on empty and a producer blocked on full', async (t) => {
   const empty = Ring.create(4);
@@ -103,7 +110,10 @@ test('10M records across threads arrive once, in order, with a matching checksum
   const ring = Ring.create(1024);
   const producer = spawnRingWorker('produce', ring, { count });
   const consumer = spawnRingWorker('consume', ring, {});
-  const [sent, got] = await Promise.all([message<{ sum: number }>(producer), message<{ sum: number; count: number; ordered: boolean; maxBatch: number }>(consumer)]);
+  const [sent, got] = await Promise.all([
+    message<{ sum: number }>(producer),
+    message<{ sum: number; count: number; ordered: boolean; maxBatch: number }>(consumer),
+  ]);
   t.is(got.count, count);
   t.true(got.ordered);
   t.is(got.sum, sent.sum);

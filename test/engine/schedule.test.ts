@@ -45,11 +45,19 @@ test('the writer syncs every row within fsyncMs; at 1 Hz it syncs each row in th
   t.true(flushDue(2_000, 1_000, 1_000, false));
   t.true(flushDue(5, 5, 0, true), 'fsyncMs 0: every write');
   fc.assert(
-    fc.property(fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 200 }), fc.constantFrom(0, 250, 1000, 5000), (raw, fsyncMs) => {
-      const times = [...raw].sort((a, b) => a - b);
-      const { syncs } = simulateWriter(times, fsyncMs);
-      for (const row of times) t.true(syncs.some((s) => s >= row && s - row <= fsyncMs), `row at ${row} synced within ${fsyncMs} ms`);
-    }),
+    fc.property(
+      fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: 1, maxLength: 200 }),
+      fc.constantFrom(0, 250, 1000, 5000),
+      (raw, fsyncMs) => {
+        const times = [...raw].sort((a, b) => a - b);
+        const { syncs } = simulateWriter(times, fsyncMs);
+        for (const row of times)
+          t.true(
+            syncs.some((s) => s >= row && s - row <= fsyncMs),
+            `row at ${row} synced within ${fsyncMs} ms`,
+          );
+      },
+    ),
     { numRuns: 300, seed: 14 },
   );
   const hertz = Array.from({ length: 60 }, (_, i) => i * 1000 + (i % 3)); // 1 Hz, a little jitter

@@ -5,7 +5,10 @@ import { tempDir } from '../helpers.js';
 import { createSystemSource, parseProcStat } from '../../apps/engine/system-source.js';
 
 test('/proc/stat: busy is user+nice+system+irq+softirq+steal; idle and iowait are not busy', (t) => {
-  t.deepEqual(parseProcStat('cpu  100 20 30 1000 50 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n'), { busy: 171, total: 1221 });
+  t.deepEqual(parseProcStat('cpu  100 20 30 1000 50 6 7 8 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n'), {
+    busy: 171,
+    total: 1221,
+  });
   t.deepEqual(parseProcStat('cpu  100 20 30 1000 50 6 7\n'), { busy: 163, total: 1213 }, 'old kernels without steal');
   t.is(parseProcStat('intr 1 2 3\n'), null);
   t.is(parseProcStat(''), null);
@@ -25,8 +28,13 @@ test('this host: readings are percentages with at most two decimals', (t) => {
 
 test('proc files are read anew at every sample: CPU from the time deltas, RAM from MemTotal and MemAvailable', async (t) => {
   const proc = await tempDir();
-  const stat = (busy: number, idle: number): void => writeFileSync(join(proc, 'stat'), `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\nintr 1 2 3\n`);
-  const meminfo = (availableKiB: number): void => writeFileSync(join(proc, 'meminfo'), `MemTotal:       8000000 kB\nMemFree:         100000 kB\nMemAvailable:   ${availableKiB} kB\n`);
+  const stat = (busy: number, idle: number): void =>
+    writeFileSync(join(proc, 'stat'), `cpu  ${busy} 0 0 ${idle} 0 0 0 0 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\nintr 1 2 3\n`);
+  const meminfo = (availableKiB: number): void =>
+    writeFileSync(
+      join(proc, 'meminfo'),
+      `MemTotal:       8000000 kB\nMemFree:         100000 kB\nMemAvailable:   ${availableKiB} kB\n`,
+    );
   stat(1000, 9000);
   meminfo(6000000);
   const read = createSystemSource(proc);

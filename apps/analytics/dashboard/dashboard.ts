@@ -30,14 +30,24 @@ interface StaticFile {
 /** Every file the dashboard serves, read once at start. */
 function staticFiles(): Map<string, StaticFile> {
   const require = createRequire(import.meta.url);
-  const own = (name: string): Buffer => readFileSync(join(projectRoot, 'apps', 'analytics', 'dashboard', 'static', name));
+  const own = (name: string): Buffer =>
+    readFileSync(join(projectRoot, 'apps', 'analytics', 'dashboard', 'static', name));
   return new Map([
     ['/', { type: 'text/html; charset=utf-8', body: own('index.html') }],
     // built from browser/app.ts by `npm run build`
-    ['/static/app.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('browser/app.js', import.meta.url)) }],
+    [
+      '/static/app.js',
+      { type: 'text/javascript; charset=utf-8', body: readFileSync(new URL('browser/app.js', import.meta.url)) },
+    ],
     ['/static/style.css', { type: 'text/css; charset=utf-8', body: own('style.css') }],
-    ['/static/uPlot.iife.min.js', { type: 'text/javascript; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')) }],
-    ['/static/uPlot.min.css', { type: 'text/css; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')) }],
+    [
+      '/static/uPlot.iife.min.js',
+      { type: 'text/javascript; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')) },
+    ],
+    [
+      '/static/uPlot.min.css',
+      { type: 'text/css; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')) },
+    ],
   ]);
 }
 
@@ -81,7 +91,11 @@ export function createDashboard(feed: LiveFeed, stateOf: StateOf): Dashboard {
   const routes = new Map<string, Handler>();
   for (const [path, file] of files) {
     routes.set(path, (req, res) => {
-      res.writeHead(200, { 'Content-Type': file.type, 'Content-Length': file.body.length, 'Cache-Control': 'no-cache' });
+      res.writeHead(200, {
+        'Content-Type': file.type,
+        'Content-Length': file.body.length,
+        'Cache-Control': 'no-cache',
+      });
       res.end(req.method === 'HEAD' ? undefined : file.body);
     });
   }
@@ -94,10 +108,17 @@ export function createDashboard(feed: LiveFeed, stateOf: StateOf): Dashboard {
   });
   routes.set('/events', (req, res) => {
     if (clients.size >= MAX_CLIENTS) {
-      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' }).end('too many dashboard clients\n');
+      res
+        .writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', 'Retry-After': '5' })
+        .end('too many dashboard clients\n');
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
     if (req.method === 'HEAD') return void res.end();
     res.write(`retry: ${RETRY_MS}\n\n`);
     // a browser's own reconnect sends the header; the page's manual reconnect sends ?lastEventId=
@@ -110,7 +131,10 @@ export function createDashboard(feed: LiveFeed, stateOf: StateOf): Dashboard {
     sse(res, null, 'stats', stateOf());
     clients.add(res);
     req.on('close', () => clients.delete(res));
-    statsTimer ??= setInterval(() => (clients.size > 0 ? broadcast((r) => sse(r, null, 'stats', stateOf())) : stopIdle()), STATS_MS);
+    statsTimer ??= setInterval(
+      () => (clients.size > 0 ? broadcast((r) => sse(r, null, 'stats', stateOf())) : stopIdle()),
+      STATS_MS,
+    );
     heartbeat ??= setInterval(() => broadcast((r) => r.write(': heartbeat\n\n')), HEARTBEAT_MS);
   });
 

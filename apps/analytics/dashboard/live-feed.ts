@@ -139,7 +139,13 @@ export class LiveFeed {
   onTransition(t: Transition): void {
     if (t.kind !== 'firing' && t.kind !== 'resolved') return;
     const before = this.transitions.get(t.rule);
-    this.transitions.set(t.rule, { rule: t.rule, state: t.kind, timestamp: t.timestamp, value: t.value, coalesced: before ? before.coalesced + 1 : 0 });
+    this.transitions.set(t.rule, {
+      rule: t.rule,
+      state: t.kind,
+      timestamp: t.timestamp,
+      value: t.value,
+      coalesced: before ? before.coalesced + 1 : 0,
+    });
     this.dirty = true;
   }
 

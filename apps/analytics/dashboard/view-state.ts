@@ -34,9 +34,23 @@ export function viewState(v: ViewInputs): Record<string, unknown> {
   const rules: RuleView[] = v.rules.map((rule) => {
     const s = v.phase(rule.name);
     const lastChange = v.recent.findLast((t) => t.rule === rule.name)?.timestamp ?? null;
-    const state: RuleState = v.flapping(rule.name) ? 'flapping' : s?.phase === 'firing' ? 'firing' : s?.phase === 'pending' ? 'pending' : 'ok';
+    const state: RuleState = v.flapping(rule.name)
+      ? 'flapping'
+      : s?.phase === 'firing'
+        ? 'firing'
+        : s?.phase === 'pending'
+          ? 'pending'
+          : 'ok';
     const since = s?.phase === 'firing' ? s.firedAt : s?.phase === 'pending' ? s.since : lastChange;
-    return { name: rule.name, condition: describeRule(conditionOf(rule)), severity: rule.severity, metric: rule.kind === 'threshold' ? rule.metric : null, threshold: rule.kind === 'threshold' ? rule.threshold : null, state, since };
+    return {
+      name: rule.name,
+      condition: describeRule(conditionOf(rule)),
+      severity: rule.severity,
+      metric: rule.kind === 'threshold' ? rule.metric : null,
+      threshold: rule.kind === 'threshold' ? rule.threshold : null,
+      state,
+      since,
+    };
   });
   const w = v.stats.window?.summary();
   return {

@@ -38,9 +38,14 @@ export function readAlertmanagerSettings(am: Config['alertmanager']): Alertmanag
   try {
     url = new URL(am.url);
   } catch {
-    throw new AlertmanagerConfigInvalidError(`TELEMETRY_ALERTMANAGER_URL / alertmanager.url is not a URL: ${JSON.stringify(am.url)}`);
+    throw new AlertmanagerConfigInvalidError(
+      `TELEMETRY_ALERTMANAGER_URL / alertmanager.url is not a URL: ${JSON.stringify(am.url)}`,
+    );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AlertmanagerConfigInvalidError(`alertmanager.url must start with http:// or https://, not ${url.protocol}//`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new AlertmanagerConfigInvalidError(
+      `alertmanager.url must start with http:// or https://, not ${url.protocol}//`,
+    );
   return { url: am.url.replace(/\/+$/, ''), timeoutMs: am.timeoutMs, resendMs: am.resendMs, maxAgeMs: am.maxAgeMs };
 }
 
@@ -54,7 +59,10 @@ function toAlert(t: Transition, host: string): AmAlert {
   const firing = t.flap ? t.flap.firing : t.kind !== 'resolved';
   const alert: AmAlert = {
     labels: labelsOf(t.rule, t.severity, host),
-    annotations: { summary: formatAlert(t).replace(/^ALERT /, ''), description: `${t.rule} fires when ${describeRule(t)} (${t.severity}) on ${host}` },
+    annotations: {
+      summary: formatAlert(t).replace(/^ALERT /, ''),
+      description: `${t.rule} fires when ${describeRule(t)} (${t.severity}) on ${host}`,
+    },
     startsAt: iso(t.firedAt || t.timestamp),
   };
   if (!firing) alert.endsAt = iso(Math.max(t.timestamp, t.firedAt));
@@ -63,8 +71,18 @@ function toAlert(t: Transition, host: string): AmAlert {
 
 /** A firing rule re-sent from the alert state. */
 function firingAlert(rule: Rule, state: AlertState, host: string): AmAlert {
-  const r = rule.kind === 'threshold' ? { op: rule.op, metric: rule.metric, threshold: rule.threshold } : { op: 'absent' as const, metric: null, threshold: rule.absentMs };
-  return { labels: labelsOf(rule.name, rule.severity, host), annotations: { summary: `firing ${rule.name} since ${iso(state.firedAt)}`, description: `${rule.name} fires when ${describeRule(r)} (${rule.severity}) on ${host}` }, startsAt: iso(state.firedAt) };
+  const r =
+    rule.kind === 'threshold'
+      ? { op: rule.op, metric: rule.metric, threshold: rule.threshold }
+      : { op: 'absent' as const, metric: null, threshold: rule.absentMs };
+  return {
+    labels: labelsOf(rule.name, rule.severity, host),
+    annotations: {
+      summary: `firing ${rule.name} since ${iso(state.firedAt)}`,
+      description: `${rule.name} fires when ${describeRule(r)} (${rule.severity}) on ${host}`,
+    },
+    startsAt: iso(state.firedAt),
+  };
 }
 
 /** POSTs alerts; rejects with an AlertmanagerSendError that names what went wrong. */
@@ -72,16 +90,25 @@ export async function postAlerts(settings: AlertmanagerSettings, alerts: AmAlert
   const url = `${settings.url}/api/v2/alerts`;
   let res: Response;
   try {
-    res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(alerts), signal: AbortSignal.timeout(settings.timeoutMs) });
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(alerts),
+      signal: AbortSignal.timeout(settings.timeoutMs),
+    });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-    if (cause === 'ECONNREFUSED') throw new AlertmanagerSendError('refused', `refused: nothing accepts connections at ${url}`, err);
-    if (cause === 'ENOTFOUND' || cause === 'EAI_AGAIN') throw new AlertmanagerSendError('dns', `DNS: cannot resolve the host of ${url}`, err);
-    if (cause === 'TimeoutError' || cause === 'UND_ERR_CONNECT_TIMEOUT') throw new AlertmanagerSendError('timeout', `timeout: ${url} did not answer within ${settings.timeoutMs} ms`, err);
+    if (cause === 'ECONNREFUSED')
+      throw new AlertmanagerSendError('refused', `refused: nothing accepts connections at ${url}`, err);
+    if (cause === 'ENOTFOUND' || cause === 'EAI_AGAIN')
+      throw new AlertmanagerSendError('dns', `DNS: cannot resolve the host of ${url}`, err);
+    if (cause === 'TimeoutError' || cause === 'UND_ERR_CONNECT_TIMEOUT')
+      throw new AlertmanagerSendError('timeout', `timeout: ${url} did not answer within ${settings.timeoutMs} ms`, err);
     throw new AlertmanagerSendError('other', `POST ${url} failed: ${describeCause(err)}`, err);
   }
   const body = await res.text().catch(() => '');
-  if (!res.ok) throw new AlertmanagerSendError('rejected', `rejected: ${url} answered ${res.status} ${body.slice(0, 200).trim()}`);
+  if (!res.ok)
+    throw new AlertmanagerSendError('rejected', `rejected: ${url} answered ${res.status} ${body.slice(0, 200).trim()}`);
 }
 
 /** Firing and resolved of one episode never share a POST, so Alertmanager sees the firing first. */
@@ -105,7 +132,10 @@ function alertmanagerDelivery(settings: AlertmanagerSettings): Delivery {
     render: (t) => void toAlert(t, host),
     batch: nextBatch,
     async deliver(batch) {
-      await postAlerts(settings, batch.map((i) => toAlert(i.transition, host)));
+      await postAlerts(
+        settings,
+        batch.map((i) => toAlert(i.transition, host)),
+      );
       return `to ${settings.url}`;
     },
     close: () => undefined,
@@ -123,21 +153,35 @@ export interface AlertmanagerChannel {
 const BATCH_MS = 100;
 const SPACING_MS = 1000;
 
-export function createAlertmanagerChannel(settings: AlertmanagerSettings, outbox: Outbox, clock: Clock): AlertmanagerChannel {
-  const channel = new QueuedChannel(alertmanagerDelivery(settings), { batchMs: BATCH_MS, spacingMs: SPACING_MS, maxAgeMs: settings.maxAgeMs }, outbox, clock);
+export function createAlertmanagerChannel(
+  settings: AlertmanagerSettings,
+  outbox: Outbox,
+  clock: Clock,
+): AlertmanagerChannel {
+  const channel = new QueuedChannel(
+    alertmanagerDelivery(settings),
+    { batchMs: BATCH_MS, spacingMs: SPACING_MS, maxAgeMs: settings.maxAgeMs },
+    outbox,
+    clock,
+  );
   const host = hostname();
   let failing = false;
   return {
     channel,
     async resend(firing) {
-      const alerts = firing.filter((f) => f.rule.channels.includes('alertmanager')).map((f) => firingAlert(f.rule, f.state, host));
+      const alerts = firing
+        .filter((f) => f.rule.channels.includes('alertmanager'))
+        .map((f) => firingAlert(f.rule, f.state, host));
       if (alerts.length === 0) return;
       try {
         await postAlerts(settings, alerts);
         if (failing) log.info('alertmanager re-send works again', { alerts: alerts.length });
         failing = false;
       } catch (err) {
-        if (!failing) log.warn('alertmanager re-send of firing alerts failed; retrying every resendMs', { error: describeCause(err) });
+        if (!failing)
+          log.warn('alertmanager re-send of firing alerts failed; retrying every resendMs', {
+            error: describeCause(err),
+          });
         failing = true;
       }
     },

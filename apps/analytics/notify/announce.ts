@@ -116,11 +116,21 @@ export class Announcer {
       f.lastSummaryAt = Math.min(f.lastSummaryAt, now);
       const firing = isFiring(f.last);
       if (now - f.lastChangeAt >= rule.flap.windowMs) {
-        notices.push({ ...f.last, kind: 'settled', key: `${f.trigger}:settled`, flap: { changes: f.held, windowMs: rule.flap.windowMs, firing } });
+        notices.push({
+          ...f.last,
+          kind: 'settled',
+          key: `${f.trigger}:settled`,
+          flap: { changes: f.held, windowMs: rule.flap.windowMs, firing },
+        });
         this.states.set(name, { firing, changes: [], flapping: null });
       } else if (rule.repeatMs > 0 && now - f.lastSummaryAt >= rule.repeatMs) {
         f.summaries++;
-        notices.push({ ...f.last, kind: 'flapping-summary', key: `${f.trigger}:summary:${f.summaries}`, flap: { changes: f.heldSinceSummary, windowMs: rule.flap.windowMs, firing } });
+        notices.push({
+          ...f.last,
+          kind: 'flapping-summary',
+          key: `${f.trigger}:summary:${f.summaries}`,
+          flap: { changes: f.heldSinceSummary, windowMs: rule.flap.windowMs, firing },
+        });
         f.heldSinceSummary = 0;
         f.lastSummaryAt = now;
       }
@@ -135,7 +145,11 @@ export class Announcer {
       const f = s.flapping;
       const rule = this.rules.get(name);
       if (!f || !rule?.flap) continue;
-      due = Math.min(due, f.lastChangeAt + rule.flap.windowMs, rule.repeatMs > 0 ? f.lastSummaryAt + rule.repeatMs : Infinity);
+      due = Math.min(
+        due,
+        f.lastChangeAt + rule.flap.windowMs,
+        rule.repeatMs > 0 ? f.lastSummaryAt + rule.repeatMs : Infinity,
+      );
     }
     return due;
   }
@@ -160,7 +174,15 @@ export class Announcer {
     if (s.changes.length < rule.flap.changes) return t;
     const changes = s.changes.length;
     s.changes = [];
-    s.flapping = { trigger: keyOf(t), held: 0, heldSinceSummary: 0, lastChangeAt: now, lastSummaryAt: now, summaries: 0, last: t };
+    s.flapping = {
+      trigger: keyOf(t),
+      held: 0,
+      heldSinceSummary: 0,
+      lastChangeAt: now,
+      lastSummaryAt: now,
+      summaries: 0,
+      last: t,
+    };
     return { ...t, kind: 'flapping', key: `${keyOf(t)}:flapping`, flap: { changes, windowMs, firing: s.firing } };
   }
 

@@ -23,7 +23,14 @@ export interface Row {
   time: string;
 }
 
-const STATE_WORDS: Record<Transition['kind'], string> = { firing: 'firing', resolved: 'resolved', repeat: 'still firing', flapping: 'flapping', 'flapping-summary': 'still flapping', settled: 'settled' };
+const STATE_WORDS: Record<Transition['kind'], string> = {
+  firing: 'firing',
+  resolved: 'resolved',
+  repeat: 'still firing',
+  flapping: 'flapping',
+  'flapping-summary': 'still flapping',
+  settled: 'settled',
+};
 
 function stateOf(t: Transition): string {
   if (!t.flap) return STATE_WORDS[t.kind];
@@ -35,15 +42,33 @@ function stateOf(t: Transition): string {
 export function rowOf(t: Transition): Row {
   const state = stateOf(t);
   if (t.op === 'absent') {
-    return { state, rule: t.rule, value: `no data for ${formatDuration(t.value)}`, threshold: describeRule(t), severity: t.severity, time: iso(t.timestamp) };
+    return {
+      state,
+      rule: t.rule,
+      value: `no data for ${formatDuration(t.value)}`,
+      threshold: describeRule(t),
+      severity: t.severity,
+      time: iso(t.timestamp),
+    };
   }
-  return { state, rule: t.rule, value: `${t.metric}=${t.value.toFixed(2)}`, threshold: comparisonOf(t), severity: t.severity, time: iso(t.timestamp) };
+  return {
+    state,
+    rule: t.rule,
+    value: `${t.metric}=${t.value.toFixed(2)}`,
+    threshold: comparisonOf(t),
+    severity: t.severity,
+    time: iso(t.timestamp),
+  };
 }
 
-const escapeHtml = (s: string): string => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+const escapeHtml = (s: string): string =>
+  s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 export function composeDigest(transitions: Transition[], host: string): Digest {
-  const worst = transitions.reduce<Severity>((w, t) => (SEVERITY_RANK[t.severity] > SEVERITY_RANK[w] ? t.severity : w), 'info');
+  const worst = transitions.reduce<Severity>(
+    (w, t) => (SEVERITY_RANK[t.severity] > SEVERITY_RANK[w] ? t.severity : w),
+    'info',
+  );
   const rules = [...new Set(transitions.map((t) => t.rule))];
   const allResolved = transitions.every((t) => t.kind === 'resolved' || (t.kind === 'settled' && !t.flap?.firing));
   const count = transitions.length;
@@ -56,7 +81,8 @@ export function composeDigest(transitions: Transition[], host: string): Digest {
     '',
     `host: ${host}`,
   ].join('\n');
-  const cells = (r: Row): string => [r.time, r.state, r.rule, r.value, r.threshold, r.severity].map((c) => `<td>${escapeHtml(c)}</td>`).join('');
+  const cells = (r: Row): string =>
+    [r.time, r.state, r.rule, r.value, r.threshold, r.severity].map((c) => `<td>${escapeHtml(c)}</td>`).join('');
   const html = [
     `<p>${count} alert ${count === 1 ? 'notification' : 'notifications'} from <b>${escapeHtml(host)}</b></p>`,
     '<table border="1" cellpadding="4" cellspacing="0">',

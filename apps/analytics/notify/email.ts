@@ -19,16 +19,39 @@ function emailDelivery(settings: EmailSettings, mailer: Mailer): Delivery {
     render: (t: Transition) => void rowOf(t),
     batch: (items: OutboxItem[]) => items.slice(0, MAX_BATCH),
     async deliver(batch: OutboxItem[]) {
-      const digest = composeDigest(batch.map((i) => i.transition), hostname());
+      const digest = composeDigest(
+        batch.map((i) => i.transition),
+        hostname(),
+      );
       // A stable Message-ID lets mail systems drop the copy if a crash ever makes us send twice.
-      const messageId = `<${createHash('sha256').update(batch.map((i) => i.key).join('\n')).digest('hex').slice(0, 32)}@telemetry>`;
-      await mailer.send({ from: settings.from, to: settings.to, subject: digest.subject, text: digest.text, html: digest.html, messageId });
+      const messageId = `<${createHash('sha256')
+        .update(batch.map((i) => i.key).join('\n'))
+        .digest('hex')
+        .slice(0, 32)}@telemetry>`;
+      await mailer.send({
+        from: settings.from,
+        to: settings.to,
+        subject: digest.subject,
+        text: digest.text,
+        html: digest.html,
+        messageId,
+      });
       return `to ${settings.to.join(',')}: ${digest.subject}`;
     },
     close: () => mailer.close(),
   };
 }
 
-export function createEmailChannel(settings: EmailSettings, outbox: Outbox, mailer: Mailer, clock: Clock): QueuedChannel {
-  return new QueuedChannel(emailDelivery(settings, mailer), { batchMs: settings.digestMs, spacingMs: 0, maxAgeMs: settings.maxAgeMs }, outbox, clock);
+export function createEmailChannel(
+  settings: EmailSettings,
+  outbox: Outbox,
+  mailer: Mailer,
+  clock: Clock,
+): QueuedChannel {
+  return new QueuedChannel(
+    emailDelivery(settings, mailer),
+    { batchMs: settings.digestMs, spacingMs: 0, maxAgeMs: settings.maxAgeMs },
+    outbox,
+    clock,
+  );
 }

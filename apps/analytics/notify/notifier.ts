@@ -36,7 +36,10 @@ export class Notifier {
     const { notices, history } = this.parts.announcer.offer(transitions, now);
     if (history > 0) {
       this.historyHeld += history;
-      log.info(`catching up on history: transitions of samples older than ${formatDuration(HISTORY_MS)} recorded without notifying`, { transitions: history });
+      log.info(
+        `catching up on history: transitions of samples older than ${formatDuration(HISTORY_MS)} recorded without notifying`,
+        { transitions: history },
+      );
     }
     this.dispatch(notices);
   }

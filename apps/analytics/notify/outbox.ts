@@ -3,7 +3,17 @@
 // `sent` record. On start the file is replayed: what is pending is sent once, what was sent never
 // again. It is compacted (atomically) when it grows, keeping recent keys so replays stay
 // deduplicated. Bounded: past `maxPending` the oldest undelivered move to the dead-letter file.
-import { appendFileSync, closeSync, copyFileSync, existsSync, fdatasyncSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fdatasyncSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { writeFileAtomic } from '../../../common/atomic-file.js';
 import { describeCause } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
@@ -55,14 +65,24 @@ export class Outbox {
 
   /** Durably adds the notifications not seen before; returns how many were new. */
   add(transitions: Transition[], now: number): number {
-    const fresh = transitions.map((t) => ({ key: keyOf(t), at: now, transition: t })).filter((i) => !this.pending.has(i.key) && !this.finished.has(i.key));
+    const fresh = transitions
+      .map((t) => ({ key: keyOf(t), at: now, transition: t }))
+      .filter((i) => !this.pending.has(i.key) && !this.finished.has(i.key));
     if (fresh.length === 0) return 0;
     for (const item of fresh) this.pending.set(item.key, item);
     this.append(fresh.map((i) => ({ op: 'add', ...i })));
     const over = this.pending.size - this.maxPending;
     if (over > 0) {
-      this.markDead(this.items().slice(0, over).map((i) => i.key));
-      log.error('OUTBOX FULL: the oldest undelivered notifications were moved to the dead-letter file', { count: over, maxPending: this.maxPending, file: this.deadPath });
+      this.markDead(
+        this.items()
+          .slice(0, over)
+          .map((i) => i.key),
+      );
+      log.error('OUTBOX FULL: the oldest undelivered notifications were moved to the dead-letter file', {
+        count: over,
+        maxPending: this.maxPending,
+        file: this.deadPath,
+      });
     }
     return fresh.length;
   }
@@ -77,7 +97,11 @@ export class Outbox {
     try {
       appendFileSync(this.deadPath, items.map((i) => JSON.stringify(i) + '\n').join(''));
     } catch (err) {
-      log.error('DEAD LETTERS LOST: cannot write the dead-letter file', { file: this.deadPath, count: items.length, error: describeCause(err) });
+      log.error('DEAD LETTERS LOST: cannot write the dead-letter file', {
+        file: this.deadPath,
+        count: items.length,
+        error: describeCause(err),
+      });
     }
     this.dead += items.length;
     this.finish('dead', keys);
@@ -124,14 +148,20 @@ export class Outbox {
     if (bad > 0) {
       const copy = `${this.path}.corrupt-${now}`;
       copyFileSync(this.path, copy);
-      log.error('outbox has unusable lines; skipped them (a copy of the file is kept) and delivering the rest', { file: this.path, copy, skipped: bad, first: firstProblem });
+      log.error('outbox has unusable lines; skipped them (a copy of the file is kept) and delivering the rest', {
+        file: this.path,
+        copy,
+        skipped: bad,
+        first: firstProblem,
+      });
     }
     if (torn) log.warn('outbox ends in a torn line (a crash mid-append); that record is ignored', { file: this.path });
   }
 
   private replay(r: OutboxRecord): void {
     if (r.op === 'add') {
-      if (!this.finished.has(r.key)) this.pending.set(r.key, { key: r.key, at: r.at, transition: { ...r.transition, key: r.key } });
+      if (!this.finished.has(r.key))
+        this.pending.set(r.key, { key: r.key, at: r.at, transition: { ...r.transition, key: r.key } });
       return;
     }
     for (const k of r.keys) {
@@ -144,7 +174,10 @@ export class Outbox {
   private compact(): void {
     const keep = [...this.finished].slice(-KEYS_KEPT);
     this.finished = new Set(keep);
-    const records: OutboxRecord[] = [{ op: 'seen', keys: keep }, ...this.items().map((i) => ({ op: 'add' as const, ...i }))];
+    const records: OutboxRecord[] = [
+      { op: 'seen', keys: keep },
+      ...this.items().map((i) => ({ op: 'add' as const, ...i })),
+    ];
     this.close();
     try {
       writeFileAtomic(this.path, records.map((r) => JSON.stringify(r) + '\n').join(''));
@@ -153,21 +186,31 @@ export class Outbox {
       if (this.stale) log.info('outbox writes work again', { file: this.path });
       this.stale = false;
     } catch (err) {
-      if (!this.stale) log.error('cannot write the outbox; notifications stay in memory and are written once the disk takes them', { file: this.path, error: describeCause(err) });
+      if (!this.stale)
+        log.error('cannot write the outbox; notifications stay in memory and are written once the disk takes them', {
+          file: this.path,
+          error: describeCause(err),
+        });
       this.stale = true;
     }
   }
 
   /** Appends records; after a failed write (a half record may be on disk) the whole file is rewritten instead. */
   private append(records: OutboxRecord[]): void {
-    if (this.stale) { this.compact(); return; }
+    if (this.stale) {
+      this.compact();
+      return;
+    }
     const text = records.map((r) => JSON.stringify(r) + '\n').join('');
     try {
       writeSync(this.fd, text);
       fdatasyncSync(this.fd);
       this.bytes += Buffer.byteLength(text);
     } catch (err) {
-      log.error('cannot write the outbox; notifications stay in memory and are written once the disk takes them', { file: this.path, error: describeCause(err) });
+      log.error('cannot write the outbox; notifications stay in memory and are written once the disk takes them', {
+        file: this.path,
+        error: describeCause(err),
+      });
       this.stale = true;
     }
   }

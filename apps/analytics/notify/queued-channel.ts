@@ -75,7 +75,13 @@ export class QueuedChannel implements NotifyChannel {
   /** Durably queues the notifications (deduplicated by key) and arms the batch timer. */
   send(transitions: Transition[]): void {
     const now = this.clock.now();
-    if (this.outbox.add(transitions.filter((t) => this.delivery.accepts(t)), now) === 0) return;
+    if (
+      this.outbox.add(
+        transitions.filter((t) => this.delivery.accepts(t)),
+        now,
+      ) === 0
+    )
+      return;
     if (!this.waitingSince) this.waitingSince = now;
     const { batchMs } = this.settings;
     this.schedule(Math.max(this.retryAt, Math.min(now + batchMs, this.waitingSince + MAX_BATCH_WAITS * batchMs)));
@@ -99,7 +105,11 @@ export class QueuedChannel implements NotifyChannel {
   private deadLetter(items: OutboxItem[], why: string, fields: Record<string, number>): void {
     if (items.length === 0) return;
     this.outbox.markDead(items.map((i) => i.key));
-    log.error(`${this.name.toUpperCase()} DEAD-LETTERED: ${why}`, { count: items.length, ...fields, file: this.outbox.deadPath });
+    log.error(`${this.name.toUpperCase()} DEAD-LETTERED: ${why}`, {
+      count: items.length,
+      ...fields,
+      file: this.outbox.deadPath,
+    });
   }
 
   private renders(t: Transition): boolean {
@@ -114,8 +124,16 @@ export class QueuedChannel implements NotifyChannel {
   private async flush(): Promise<void> {
     if (this.inFlight) return;
     const now = this.clock.now();
-    this.deadLetter(this.outbox.items().filter((i) => now - i.at > this.settings.maxAgeMs), 'notifications could not be delivered in time and were moved aside', { maxAgeMs: this.settings.maxAgeMs });
-    this.deadLetter(this.outbox.items().filter((i) => !this.renders(i.transition)), 'notifications that cannot be rendered were moved aside; the rest go out', {});
+    this.deadLetter(
+      this.outbox.items().filter((i) => now - i.at > this.settings.maxAgeMs),
+      'notifications could not be delivered in time and were moved aside',
+      { maxAgeMs: this.settings.maxAgeMs },
+    );
+    this.deadLetter(
+      this.outbox.items().filter((i) => !this.renders(i.transition)),
+      'notifications that cannot be rendered were moved aside; the rest go out',
+      {},
+    );
     const items = this.outbox.items();
     if (items.length === 0) return;
     this.waitingSince = 0;
@@ -135,7 +153,13 @@ export class QueuedChannel implements NotifyChannel {
         const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.attempts - 1)) * (0.5 + Math.random());
         this.retryAt = this.clock.now() + backoff;
         const reason = err instanceof TelemetryError ? ((err as { kind?: string }).kind ?? err.code) : 'other';
-        log.warn(`${this.name} not sent; kept in the outbox and retrying`, { reason, error: describeCause(err), attempt: this.attempts, retryInMs: Math.round(backoff), pending: this.outbox.depth });
+        log.warn(`${this.name} not sent; kept in the outbox and retrying`, {
+          reason,
+          error: describeCause(err),
+          attempt: this.attempts,
+          retryInMs: Math.round(backoff),
+          pending: this.outbox.depth,
+        });
       },
     );
     await this.inFlight;

@@ -2,7 +2,15 @@
 // into transitions, swaps rules on reload (unchanged rules keep their state, as Prometheus'
 // CopyState), and saves/restores everything with the analytics state.
 import type { Severity } from '../../../common/config.js';
-import { absentDue, evaluateAbsent, evaluateThreshold, INACTIVE, transitionOf, type AlertState, type TransitionKind } from './evaluate.js';
+import {
+  absentDue,
+  evaluateAbsent,
+  evaluateThreshold,
+  INACTIVE,
+  transitionOf,
+  type AlertState,
+  type TransitionKind,
+} from './evaluate.js';
 import type { AbsentRule, Channel, Metric, Rule, ThresholdRule } from './rule.js';
 import { WindowAggregate } from './window-aggregate.js';
 
@@ -67,7 +75,10 @@ export interface AlertingState {
  * episode counter. Nothing is judged here: the next sample or tick decides, as it would have
  * without the restart.
  */
-function restoreRule(definition: string, saved: SavedRule | undefined): Pick<SavedRule, 'state' | 'episodes' | 'window'> {
+function restoreRule(
+  definition: string,
+  saved: SavedRule | undefined,
+): Pick<SavedRule, 'state' | 'episodes' | 'window'> {
   if (!saved) return { state: INACTIVE, episodes: 0 };
   if (saved.definition !== definition) return { state: INACTIVE, episodes: saved.episodes };
   return { state: saved.state, episodes: saved.episodes, window: saved.window };
@@ -108,7 +119,9 @@ export class Alerting {
 
   /** The rules firing now, with their states. */
   firing(): { rule: Rule; state: AlertState }[] {
-    return [...this.thresholds, ...this.absents].filter((t) => t.state.phase === 'firing').map((t) => ({ rule: t.rule, state: t.state }));
+    return [...this.thresholds, ...this.absents]
+      .filter((t) => t.state.phase === 'firing')
+      .map((t) => ({ rule: t.rule, state: t.state }));
   }
 
   /** Judges one accepted sample against every threshold rule. */
@@ -171,7 +184,13 @@ export class Alerting {
       (before ? change.changed : change.added).push(rule.name);
       const threshold = rule.kind === 'threshold';
       const window = threshold && rule.over ? new WindowAggregate(rule.over.aggregate, rule.over.ms) : null;
-      return { rule, state: INACTIVE, window, cpu: threshold && rule.metric === 'cpu', episodes: before?.episodes ?? 0 };
+      return {
+        rule,
+        state: INACTIVE,
+        window,
+        cpu: threshold && rule.metric === 'cpu',
+        episodes: before?.episodes ?? 0,
+      };
     };
     this.thresholds = rules.filter((r): r is ThresholdRule => r.kind === 'threshold').map(keep);
     this.absents = rules.filter((r): r is AbsentRule => r.kind === 'absent').map(keep);
@@ -182,7 +201,12 @@ export class Alerting {
   save(): AlertingState {
     const rules: AlertingState['rules'] = {};
     for (const t of [...this.thresholds, ...this.absents]) {
-      rules[t.rule.name] = { definition: t.rule.definition, state: t.state, episodes: t.episodes, ...(t.window ? { window: t.window.save() } : {}) };
+      rules[t.rule.name] = {
+        definition: t.rule.definition,
+        state: t.state,
+        episodes: t.episodes,
+        ...(t.window ? { window: t.window.save() } : {}),
+      };
     }
     return { lastArrival: this.lastArrival, rules };
   }

@@ -27,7 +27,8 @@ export function comparisonOf(c: Condition): string {
 export function describeRule(c: Condition): string {
   if (c.op === 'absent') return `no sample for ${formatDuration(c.threshold)}`;
   const what = c.over ? `${c.over.aggregate} ${c.metric} over ${formatDuration(c.over.ms)}` : c.metric;
-  const clear = c.clear !== undefined && c.clear !== c.threshold ? ` (clears at ${c.op === 'above' ? '≤' : '≥'} ${c.clear})` : '';
+  const clear =
+    c.clear !== undefined && c.clear !== c.threshold ? ` (clears at ${c.op === 'above' ? '≤' : '≥'} ${c.clear})` : '';
   const hold = c.forMs ? ` for ${formatDuration(c.forMs)}` : '';
   return `${what} ${comparisonOf(c)}${clear}${hold}`;
 }

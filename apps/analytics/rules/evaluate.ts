@@ -20,7 +20,8 @@ export type TransitionKind = 'firing' | 'resolved' | 'repeat';
 /** What changed between two states of a rule, if anything to notify. */
 export function transitionOf(before: AlertState, after: AlertState): TransitionKind | null {
   if (before === after) return null;
-  if (after.phase === 'firing') return before.phase !== 'firing' ? 'firing' : after.notifiedAt > before.notifiedAt ? 'repeat' : null;
+  if (after.phase === 'firing')
+    return before.phase !== 'firing' ? 'firing' : after.notifiedAt > before.notifiedAt ? 'repeat' : null;
   return before.phase === 'firing' ? 'resolved' : null;
 }
 
@@ -38,13 +39,20 @@ function beyond(rule: ThresholdRule, value: number, limit: number): boolean {
 }
 
 /** Threshold rules, judged on every sample by its timestamp. `value` is the sample's or the window's. */
-export function evaluateThreshold(rule: ThresholdRule, state: AlertState, timestamp: number, value: number): AlertState {
+export function evaluateThreshold(
+  rule: ThresholdRule,
+  state: AlertState,
+  timestamp: number,
+  value: number,
+): AlertState {
   switch (state.phase) {
     case 'firing':
       return beyond(rule, value, rule.clear) ? remind(rule.repeatMs, state, timestamp) : INACTIVE;
     case 'pending':
       if (!beyond(rule, value, rule.threshold)) return INACTIVE;
-      return timestamp - state.since >= rule.forMs ? { phase: 'firing', since: state.since, firedAt: timestamp, notifiedAt: timestamp } : state;
+      return timestamp - state.since >= rule.forMs
+        ? { phase: 'firing', since: state.since, firedAt: timestamp, notifiedAt: timestamp }
+        : state;
     default:
       if (!beyond(rule, value, rule.threshold)) return state;
       return rule.forMs <= 0
@@ -63,7 +71,13 @@ export function absentDue(rule: AbsentRule, state: AlertState, lastArrival: numb
  * Absent rules, judged by wall-clock `now` against when the last sample arrived. Only a sample
  * (`arrived`) resolves a firing rule: a restart or a clock step never does.
  */
-export function evaluateAbsent(rule: AbsentRule, state: AlertState, now: number, lastArrival: number, arrived: boolean): AlertState {
+export function evaluateAbsent(
+  rule: AbsentRule,
+  state: AlertState,
+  now: number,
+  lastArrival: number,
+  arrived: boolean,
+): AlertState {
   if (state.phase === 'firing') return arrived ? INACTIVE : remind(rule.repeatMs, state, now);
   if (arrived || now - lastArrival < rule.absentMs) return state;
   return { phase: 'firing', since: lastArrival, firedAt: now, notifiedAt: now };

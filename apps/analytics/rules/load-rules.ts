@@ -21,7 +21,10 @@ export function loadRules(file: string): Rule[] {
   let text: string;
   try {
     const size = statSync(file).size;
-    if (size > MAX_RULES_BYTES) throw new RulesInvalidError([{ file, message: `the file is ${size} bytes; rules files are limited to ${MAX_RULES_BYTES} bytes` }]);
+    if (size > MAX_RULES_BYTES)
+      throw new RulesInvalidError([
+        { file, message: `the file is ${size} bytes; rules files are limited to ${MAX_RULES_BYTES} bytes` },
+      ]);
     text = readFileSync(file, 'utf8');
   } catch (err) {
     if (err instanceof RulesInvalidError) throw err;
@@ -33,22 +36,39 @@ export function loadRules(file: string): Rule[] {
 export function parseRules(file: string, text: string): Rule[] {
   const src = parseYamlSource(file, text);
   if (src.problems.length > 0) throw new RulesInvalidError(src.problems);
-  if (src.value === null || src.value === undefined) throw new RulesInvalidError([{ file, line: 1, col: 1, message: 'the file is empty: it needs a top-level `rules:` list' }]);
+  if (src.value === null || src.value === undefined)
+    throw new RulesInvalidError([
+      { file, line: 1, col: 1, message: 'the file is empty: it needs a top-level `rules:` list' },
+    ]);
   const raw = src.value as RawRules;
-  const problems: Problem[] = validateRules(raw) ? [] : ajvProblems(validateRules.errors ?? [], src, file, [], (path) => labelOf(raw, path));
+  const problems: Problem[] = validateRules(raw)
+    ? []
+    : ajvProblems(validateRules.errors ?? [], src, file, [], (path) => labelOf(raw, path));
   // The checks of meaning run even when the schema failed, so every problem shows at once.
   // `raw` has the schema's shape only when the schema passed: look at what is there.
   const listed: unknown = (src.value as { rules?: unknown } | null)?.rules;
   const items = Array.isArray(listed) ? listed.filter((r): r is RawRule => r !== null && typeof r === 'object') : [];
   const rules = items.map((r, i) =>
-    toRule(r, raw.defaults ?? {}, (key, message) => problems.push({ file, ...locate(src, ['rules', i, ...(key ? [key] : [])]), message: `rule "${r.name}": ${message}` })),
+    toRule(r, raw.defaults ?? {}, (key, message) =>
+      problems.push({
+        file,
+        ...locate(src, ['rules', i, ...(key ? [key] : [])]),
+        message: `rule "${r.name}": ${message}`,
+      }),
+    ),
   );
   const seen = new Map<string, number>();
   items.forEach((r, i) => {
-    if (seen.has(r.name)) problems.push({ file, ...locate(src, ['rules', i, 'name']), message: `rule "${r.name}": duplicate name (also rule ${seen.get(r.name)! + 1})` });
+    if (seen.has(r.name))
+      problems.push({
+        file,
+        ...locate(src, ['rules', i, 'name']),
+        message: `rule "${r.name}": duplicate name (also rule ${seen.get(r.name)! + 1})`,
+      });
     else seen.set(r.name, i);
   });
-  if (problems.length > 0) throw new RulesInvalidError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
+  if (problems.length > 0)
+    throw new RulesInvalidError(problems.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.col ?? 0) - (b.col ?? 0)));
   return rules;
 }
 
@@ -62,7 +82,11 @@ function labelOf(raw: RawRules, path: (string | number)[]): string {
   return path.join('.') || '(top level)';
 }
 
-function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem: (key: string | null, message: string) => void): Rule {
+function toRule(
+  r: RawRule,
+  defaults: NonNullable<RawRules['defaults']>,
+  problem: (key: string | null, message: string) => void,
+): Rule {
   // The schema already refused malformed durations.
   const duration = (text: string | undefined): number => (text === undefined ? 0 : (parseDuration(text) ?? 0));
   const base = {
@@ -75,21 +99,28 @@ function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem
   if (base.flap && base.flap.windowMs <= 0) problem('flap', 'flap window must be longer than 0');
   const kinds = (['above', 'below', 'absent'] as const).filter((k) => r[k] !== undefined);
   if (kinds.length !== 1) {
-    problem(kinds[1] ?? null, kinds.length === 0 ? 'needs one of above, below or absent' : `has both ${kinds.join(' and ')}; use exactly one`);
+    problem(
+      kinds[1] ?? null,
+      kinds.length === 0 ? 'needs one of above, below or absent' : `has both ${kinds.join(' and ')}; use exactly one`,
+    );
   }
   if (r.absent !== undefined) {
-    for (const key of ['metric', 'clear', 'for', 'over', 'aggregate'] as const) if (r[key] !== undefined) problem(key, `"${key}" does not apply to an absent rule`);
+    for (const key of ['metric', 'clear', 'for', 'over', 'aggregate'] as const)
+      if (r[key] !== undefined) problem(key, `"${key}" does not apply to an absent rule`);
     const absentMs = duration(r.absent);
     if (absentMs <= 0) problem('absent', 'absent must be longer than 0');
     return { ...base, kind: 'absent', absentMs, definition: JSON.stringify({ ...base, absentMs }) };
   }
   if (r.metric === undefined) problem(null, 'needs a metric (cpu or ram)');
-  if ((r.over === undefined) !== (r.aggregate === undefined)) problem(r.over === undefined ? 'aggregate' : 'over', 'over and aggregate go together');
+  if ((r.over === undefined) !== (r.aggregate === undefined))
+    problem(r.over === undefined ? 'aggregate' : 'over', 'over and aggregate go together');
   const op: 'above' | 'below' = r.above !== undefined ? 'above' : 'below';
   const threshold = r.above ?? r.below ?? 0;
   const clear = r.clear ?? threshold;
-  if (op === 'above' && clear > threshold) problem('clear', `clear (${clear}) must not be above the threshold (${threshold}) of an above rule`);
-  if (op === 'below' && clear < threshold) problem('clear', `clear (${clear}) must not be below the threshold (${threshold}) of a below rule`);
+  if (op === 'above' && clear > threshold)
+    problem('clear', `clear (${clear}) must not be above the threshold (${threshold}) of an above rule`);
+  if (op === 'below' && clear < threshold)
+    problem('clear', `clear (${clear}) must not be below the threshold (${threshold}) of a below rule`);
   const overMs = duration(r.over);
   if (r.over !== undefined && overMs <= 0) problem('over', 'over must be longer than 0');
   const rule = {
@@ -110,5 +141,8 @@ function toRule(r: RawRule, defaults: NonNullable<RawRules['defaults']>, problem
 function flapOf(raw: RawFlap | undefined, duration: (text: string | undefined) => number): Flap | null {
   if (raw === 'off') return null;
   if (raw === undefined || typeof raw !== 'object') return DEFAULT_FLAP;
-  return { changes: raw.changes ?? DEFAULT_FLAP.changes, windowMs: raw.window === undefined ? DEFAULT_FLAP.windowMs : duration(raw.window) };
+  return {
+    changes: raw.changes ?? DEFAULT_FLAP.changes,
+    windowMs: raw.window === undefined ? DEFAULT_FLAP.windowMs : duration(raw.window),
+  };
 }

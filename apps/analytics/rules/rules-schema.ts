@@ -23,7 +23,8 @@ export const rulesSchema = {
     },
     severity: { enum: ['info', 'warning', 'critical'] },
     flap: {
-      description: 'flap detection: `off`, or flapping once `changes` notified transitions fall within `window` (wall clock)',
+      description:
+        'flap detection: `off`, or flapping once `changes` notified transitions fall within `window` (wall clock)',
       if: { type: 'string' },
       then: { const: 'off' },
       else: {
@@ -77,4 +78,5 @@ export const rulesSchema = {
 /** A rules file as the schema accepts it. */
 export type RawRules = FromSchema<typeof rulesSchema, { parseIfThenElseKeywords: true }>;
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) process.stdout.write(`${JSON.stringify(rulesSchema, null, 2)}\n`);
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  process.stdout.write(`${JSON.stringify(rulesSchema, null, 2)}\n`);

@@ -18,12 +18,20 @@ export function watchRules(file: string, apply: (rules: Rule[]) => RulesChange, 
       const change = apply(rules);
       lastError = '';
       if (change.added.length + change.changed.length + change.removed.length === 0) return;
-      log.info('rules reloaded', { file, rules: rules.length, added: change.added.join(',') || undefined, changed: change.changed.join(',') || undefined, removed: change.removed.join(',') || undefined });
+      log.info('rules reloaded', {
+        file,
+        rules: rules.length,
+        added: change.added.join(',') || undefined,
+        changed: change.changed.join(',') || undefined,
+        removed: change.removed.join(',') || undefined,
+      });
     } catch (err) {
       const message = err instanceof TelemetryError ? err.message : String(err);
       if (message === lastError) return;
       lastError = message;
-      log.error(`rules file is invalid; keeping the running rules:\n${message}`, { code: err instanceof TelemetryError ? err.code : undefined });
+      log.error(`rules file is invalid; keeping the running rules:\n${message}`, {
+        code: err instanceof TelemetryError ? err.code : undefined,
+      });
     }
   };
   const stop = watchDir(dirname(file), [basename(file)], () => {

@@ -22,7 +22,11 @@ export const enum Line {
   Range = 6,
 }
 
-export const REASON_OF: Partial<Record<Line, Reason>> = { [Line.Columns]: 'columns', [Line.Number]: 'number', [Line.Range]: 'range' };
+export const REASON_OF: Partial<Record<Line, Reason>> = {
+  [Line.Columns]: 'columns',
+  [Line.Number]: 'number',
+  [Line.Range]: 'range',
+};
 
 /** Where each column sits; `fields` 0 means "no header: 3 or 4 fields, timestamp,cpu,ram[,seq]". */
 export type Mapping = Record<(typeof COLUMNS)[number], number> & { fields: number };
@@ -95,7 +99,8 @@ export class LineParser {
     if (end > start && buf[end - 1] === Ascii.Cr) end--;
     if (end === start) return Line.Blank;
     // buf[end] is the line's `\r` or `\n`, or past the buffer: never part of a field
-    if (this.mapping !== null && this.fast && this.scanFields(buf, start, MAX_FIELDS) === end) return this.judge(this.fieldCount);
+    if (this.mapping !== null && this.fast && this.scanFields(buf, start, MAX_FIELDS) === end)
+      return this.judge(this.fieldCount);
     return this.parseSlow(Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8'));
   }
 
@@ -182,7 +187,14 @@ export class LineParser {
     if (line.trim() === '') return Line.Blank;
     let fields: string[];
     try {
-      const records = parse(line, { delimiter: ',', quote: false, relax_column_count: true, trim: true, bom: true, record_delimiter: '\n' });
+      const records = parse(line, {
+        delimiter: ',',
+        quote: false,
+        relax_column_count: true,
+        trim: true,
+        bom: true,
+        record_delimiter: '\n',
+      });
       if (records.length !== 1) return Line.Columns;
       fields = records[0]!;
     } catch {
@@ -211,9 +223,11 @@ export class LineParser {
 
   /** The contract's checks on one row's values, in one place for every path. */
   private check(timestamp: number, cpu: number, ram: number, seq: number, hasSeq: boolean): Line {
-    if (!Number.isFinite(timestamp) || !Number.isFinite(cpu) || !Number.isFinite(ram) || !Number.isInteger(timestamp)) return Line.Number;
+    if (!Number.isFinite(timestamp) || !Number.isFinite(cpu) || !Number.isFinite(ram) || !Number.isInteger(timestamp))
+      return Line.Number;
     if (hasSeq && !(Number.isInteger(seq) && seq >= 0)) return Line.Number;
-    if (timestamp <= 0 || timestamp > MAX_TIMESTAMP_MS || !(cpu >= 0 && cpu <= 100) || !(ram >= 0 && ram <= 100)) return Line.Range;
+    if (timestamp <= 0 || timestamp > MAX_TIMESTAMP_MS || !(cpu >= 0 && cpu <= 100) || !(ram >= 0 && ram <= 100))
+      return Line.Range;
     this.timestamp = timestamp;
     this.cpu = cpu;
     this.ram = ram;

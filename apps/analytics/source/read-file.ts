@@ -18,7 +18,14 @@ export interface ByteRange {
  * `source` is a path, or an open descriptor (0: standard input) that is read but not closed.
  * A `range` that starts inside the file continues with the parser state the caller set.
  */
-export function readFileOnce(source: string | number, events: FollowEvents, maxLineBytes: number, chunk: Buffer, progress?: (bytes: number) => void, range?: ByteRange): void {
+export function readFileOnce(
+  source: string | number,
+  events: FollowEvents,
+  maxLineBytes: number,
+  chunk: Buffer,
+  progress?: (bytes: number) => void,
+  range?: ByteRange,
+): void {
   const name = typeof source === 'number' ? '(standard input)' : source;
   let fd: number;
   try {

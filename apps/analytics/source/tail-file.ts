@@ -98,7 +98,10 @@ export class TailFile {
     const code = err.code ?? 'unknown';
     if (this.failing.has(code)) return;
     this.failing.add(code);
-    this.events.notice('cannot look at the CSV files; retrying, nothing is skipped', { path: this.path, error: `${code} ${err.message}` });
+    this.events.notice('cannot look at the CSV files; retrying, nothing is skipped', {
+      path: this.path,
+      error: `${code} ${err.message}`,
+    });
   }
 
   private readHead(fd: number): Buffer {
@@ -167,7 +170,10 @@ export class TailFile {
         f.head = this.readHead(f.fd);
         if (look.st.size >= f.committed && samePrefix(f.head, before, f.committed)) return read;
         this.events.truncated();
-        this.events.notice('telemetry.csv was truncated; reading it again from the start', { path: this.path, offset: f.committed });
+        this.events.notice('telemetry.csv was truncated; reading it again from the start', {
+          path: this.path,
+          offset: f.committed,
+        });
         this.startOver(f);
         continue;
       }
@@ -196,7 +202,8 @@ export class TailFile {
     // What has been read is known by identity (device, inode, first bytes). An identity no file of
     // the chain has any more can never come back: forgetting it bounds memory by the files on disk.
     const ids = chain.map((c) => this.identityOf(c.path));
-    const same = (a: FileIdentity | null, b: FileIdentity): boolean => a !== null && a.ino === b.ino && a.dev === b.dev && a.head === b.head;
+    const same = (a: FileIdentity | null, b: FileIdentity): boolean =>
+      a !== null && a.ino === b.ino && a.dev === b.dev && a.head === b.head;
     this.done = this.done.filter((d) => ids.some((id) => same(id, d)));
     if (saved && saved.offset >= 0) {
       const at = chain.find((c) => c.st.ino === saved.ino && c.st.dev === saved.dev);
@@ -204,7 +211,10 @@ export class TailFile {
         this.resume = null;
         return true;
       }
-      this.events.notice('saved position is gone (file truncated, deleted or rotated away); reading the oldest file not yet read', { path: this.path });
+      this.events.notice(
+        'saved position is gone (file truncated, deleted or rotated away); reading the oldest file not yet read',
+        { path: this.path },
+      );
     }
     this.resume = null;
     for (let i = chain.length - 1; i >= 0; i--) {
@@ -269,7 +279,15 @@ export class TailFile {
       this.fs.closeSync(fd);
       return false;
     }
-    this.current = { fd, dev: st.dev, ino: st.ino, head, committed: offset, readPos: offset, reader: new LineReader(this.maxLineBytes, this.events) };
+    this.current = {
+      fd,
+      dev: st.dev,
+      ino: st.ino,
+      head,
+      committed: offset,
+      readPos: offset,
+      reader: new LineReader(this.maxLineBytes, this.events),
+    };
     if (offset === 0) this.events.fileStarted();
     return true;
   }

@@ -1,6 +1,13 @@
 // The dashboard feed without a browser: buckets, coalescing, replay and its limits.
 import test from 'ava';
-import { BUCKET_MS, HISTORY_POINTS, LiveFeed, MAX_POINTS_PER_FLUSH, mergePoints, type Point } from '../../../apps/analytics/dashboard/live-feed.js';
+import {
+  BUCKET_MS,
+  HISTORY_POINTS,
+  LiveFeed,
+  MAX_POINTS_PER_FLUSH,
+  mergePoints,
+  type Point,
+} from '../../../apps/analytics/dashboard/live-feed.js';
 import { notice } from '../notice-fixture.js';
 
 const T = 1_800_000_000_000;
@@ -12,7 +19,10 @@ test('samples become 100 ms buckets of avg and max by sample time: no spike disa
   const [e] = feed.flush();
   t.is(e!.type, 'points');
   const points = e!.data as Point[];
-  t.deepEqual(points, [[T + 99.9, 10.09, 99.5, 20, 20], [T + BUCKET_MS, 30, 30, 40, 40]]);
+  t.deepEqual(points, [
+    [T + 99.9, 10.09, 99.5, 20, 20],
+    [T + BUCKET_MS, 30, 30, 40, 40],
+  ]);
   t.deepEqual(feed.flush(), [], 'nothing new, nothing sent');
   t.is(feed.lastSampleAt, T + BUCKET_MS);
 });
@@ -36,15 +46,22 @@ test('a backlog of a million buckets in one poll is merged as it arrives: bounde
   // the widened buckets end with the flush: the next rows are 100 ms buckets again, none shown twice
   for (let i = 1_000_000; i < 1_000_005; i++) feed.onSample(T + i * 1000, 7, 7);
   const next = feed.flush()[0]!.data as Point[];
-  t.deepEqual(next.map((p) => p[0]), [0, 1, 2, 3, 4].map((k) => T + (1_000_000 + k) * 1000));
+  t.deepEqual(
+    next.map((p) => p[0]),
+    [0, 1, 2, 3, 4].map((k) => T + (1_000_000 + k) * 1000),
+  );
   const times = feed.view().points.map((p) => p[0]);
-  t.true(times.every((x, i) => i === 0 || x > times[i - 1]!), 'history strictly in time order');
+  t.true(
+    times.every((x, i) => i === 0 || x > times[i - 1]!),
+    'history strictly in time order',
+  );
   t.is(times.at(-6), points.at(-1)![0]);
 });
 
 test('transitions are coalesced per rule per flush', (t) => {
   const feed = new LiveFeed('b1');
-  for (let i = 0; i < 100; i++) feed.onTransition(notice({ rule: 'r', kind: i % 2 ? 'resolved' : 'firing', timestamp: T + i }));
+  for (let i = 0; i < 100; i++)
+    feed.onTransition(notice({ rule: 'r', kind: i % 2 ? 'resolved' : 'firing', timestamp: T + i }));
   feed.onTransition(notice({ rule: 'q', kind: 'firing', timestamp: T }));
   feed.onTransition(notice({ rule: 'q', kind: 'repeat', timestamp: T + 5 }));
   const [e] = feed.flush();
@@ -61,7 +78,10 @@ test('replay: the events after Last-Event-ID of this boot; a snapshot for anothe
     feed.flush();
   }
   t.is(feed.lastId, 'boot-3000');
-  t.deepEqual(feed.since('boot-2998')!.map((e) => e.id), [2999, 3000]);
+  t.deepEqual(
+    feed.since('boot-2998')!.map((e) => e.id),
+    [2999, 3000],
+  );
   t.deepEqual(feed.since('boot-3000'), []);
   t.is(feed.since('other-2998'), null, 'an earlier run of the app');
   t.is(feed.since('boot-3001'), null, 'from the future');

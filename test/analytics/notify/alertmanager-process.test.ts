@@ -9,7 +9,8 @@ import { runNode, tempDir, waitFor, writeConfig, type Running } from '../../help
 import { freePort } from '../../smtp-fixture.js';
 import { notice } from '../notice-fixture.js';
 
-const RULES = 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, severity: critical, channels: [console, alertmanager], flap: off }\n';
+const RULES =
+  'rules:\n  - { name: high_cpu, metric: cpu, above: 80, severity: critical, channels: [console, alertmanager], flap: off }\n';
 
 async function analyticsWith(amUrl: string, extra = ''): Promise<{ app: Running; csv: string; dir: string }> {
   const dir = await tempDir();
@@ -17,8 +18,14 @@ async function analyticsWith(amUrl: string, extra = ''): Promise<{ app: Running;
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
   writeFileSync(join(dir, 'rules.yaml'), RULES);
-  const config = await writeConfig(dir, `analytics: { pollMs: 50, summaryEveryMs: 200, http: { listen: "" } }\nalertmanager: { timeoutMs: 1000${extra} }\n`);
-  const app = runNode('apps/analytics/main.js', [], dir, { TELEMETRY_CONFIG: config, TELEMETRY_ALERTMANAGER_URL: amUrl });
+  const config = await writeConfig(
+    dir,
+    `analytics: { pollMs: 50, summaryEveryMs: 200, http: { listen: "" } }\nalertmanager: { timeoutMs: 1000${extra} }\n`,
+  );
+  const app = runNode('apps/analytics/main.js', [], dir, {
+    TELEMETRY_CONFIG: config,
+    TELEMETRY_ALERTMANAGER_URL: amUrl,
+  });
   await waitFor('analytics to start', () => app.output().includes('analytics started'));
   return { app, csv, dir };
 }
@@ -38,7 +45,9 @@ test('firing and resolved reach the webhook through Alertmanager with the labels
   t.regex(firing.annotations.summary ?? '', /firing high_cpu cpu=95\.00 > 80/);
   t.truthy(firing.annotations.description);
   appendFileSync(csv, `${now + 1000},10.00,50.00,2\n`);
-  const resolved = await waitFor('the resolved alert at the webhook', () => hook.alerts.find((a) => a.status === 'resolved'));
+  const resolved = await waitFor('the resolved alert at the webhook', () =>
+    hook.alerts.find((a) => a.status === 'resolved'),
+  );
   t.deepEqual(resolved.labels, firing.labels);
   t.is(Date.parse(resolved.endsAt), now + 1000);
   app.child.kill('SIGINT');
@@ -53,22 +62,40 @@ test('an episode that fires and resolves while Alertmanager is down arrives, fir
   t.teardown(() => app.child.kill('SIGKILL'));
   const now = Date.now();
   appendFileSync(csv, `${now},95.00,50.00,1\n${now + 1000},10.00,50.00,2\n`);
-  await waitFor('a refused delivery', () => /alertmanager not sent; kept in the outbox and retrying reason=refused/.test(app.output()));
+  await waitFor('a refused delivery', () =>
+    /alertmanager not sent; kept in the outbox and retrying reason=refused/.test(app.output()),
+  );
   t.regex(app.output(), /ALERT resolved high_cpu/);
   const am = await startAlertmanager(hook.url, port);
   t.teardown(() => am.stop());
   await waitFor('firing and resolved at the webhook', () => hook.alerts.some((a) => a.status === 'resolved'), 40_000);
-  t.deepEqual(hook.alerts.map((a) => a.status), ['firing', 'resolved']);
+  t.deepEqual(
+    hook.alerts.map((a) => a.status),
+    ['firing', 'resolved'],
+  );
   t.is(Date.parse(hook.alerts[1]!.endsAt), now + 1000);
-  await waitFor('the outbox to empty', () => /alertmanagerOutbox=0/.test(app.output().slice(app.output().lastIndexOf('analytics summary'))));
+  await waitFor('the outbox to empty', () =>
+    /alertmanagerOutbox=0/.test(app.output().slice(app.output().lastIndexOf('analytics summary'))),
+  );
   app.child.kill('SIGINT');
   t.is(await app.exited, 0);
 });
 
 test('a batch never carries the firing and the resolve of one episode together', (t) => {
-  const items = [notice({ rule: 'a', episode: 1 }), notice({ rule: 'b', episode: 1 }), notice({ rule: 'a', episode: 1, kind: 'resolved' }), notice({ rule: 'a', episode: 2 })].map((n) => ({ key: n.key, at: 0, transition: n }));
-  t.deepEqual(nextBatch(items).map((i) => `${i.transition.rule}${i.transition.episode}${i.transition.kind}`), ['a1firing', 'b1firing']);
-  t.deepEqual(nextBatch(items.slice(2)).map((i) => `${i.transition.rule}${i.transition.episode}${i.transition.kind}`), ['a1resolved', 'a2firing']);
+  const items = [
+    notice({ rule: 'a', episode: 1 }),
+    notice({ rule: 'b', episode: 1 }),
+    notice({ rule: 'a', episode: 1, kind: 'resolved' }),
+    notice({ rule: 'a', episode: 2 }),
+  ].map((n) => ({ key: n.key, at: 0, transition: n }));
+  t.deepEqual(
+    nextBatch(items).map((i) => `${i.transition.rule}${i.transition.episode}${i.transition.kind}`),
+    ['a1firing', 'b1firing'],
+  );
+  t.deepEqual(
+    nextBatch(items.slice(2)).map((i) => `${i.transition.rule}${i.transition.episode}${i.transition.kind}`),
+    ['a1resolved', 'a2firing'],
+  );
 });
 
 test('telemetry test-alertmanager: sends one test alert, or says exactly what failed', async (t) => {
@@ -81,11 +108,21 @@ test('telemetry test-alertmanager: sends one test alert, or says exactly what fa
   t.is(await ok.exited, 0, ok.output());
   t.regex(ok.output(), /sent a test alert \(alertname=telemetry_test\) to http:\/\/127\.0\.0\.1:\d+/);
   const active = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as { labels: Record<string, string> }[];
-  t.deepEqual(active.map((a) => a.labels.alertname), ['telemetry_test']);
-  const refused = runNode('cli/telemetry.js', ['test-alertmanager'], dir, { TELEMETRY_ALERTMANAGER_URL: `http://127.0.0.1:${await freePort()}` });
+  t.deepEqual(
+    active.map((a) => a.labels.alertname),
+    ['telemetry_test'],
+  );
+  const refused = runNode('cli/telemetry.js', ['test-alertmanager'], dir, {
+    TELEMETRY_ALERTMANAGER_URL: `http://127.0.0.1:${await freePort()}`,
+  });
   t.is(await refused.exited, 1);
-  t.regex(refused.output(), /test alert failed \(refused\): refused: nothing accepts connections at http:\/\/127\.0\.0\.1:\d+\/api\/v2\/alerts/);
-  const rejected = runNode('cli/telemetry.js', ['test-alertmanager'], dir, { TELEMETRY_ALERTMANAGER_URL: `${am.url}/no/such/prefix` });
+  t.regex(
+    refused.output(),
+    /test alert failed \(refused\): refused: nothing accepts connections at http:\/\/127\.0\.0\.1:\d+\/api\/v2\/alerts/,
+  );
+  const rejected = runNode('cli/telemetry.js', ['test-alertmanager'], dir, {
+    TELEMETRY_ALERTMANAGER_URL: `${am.url}/no/such/prefix`,
+  });
   t.is(await rejected.exited, 1);
   t.regex(rejected.output(), /test alert failed \(rejected\): rejected: .* answered 404/);
   const unset = runNode('cli/telemetry.js', ['test-alertmanager'], dir, { TELEMETRY_ALERTMANAGER_URL: '' });
@@ -104,12 +141,23 @@ test('a firing alert is re-sent every resendMs, so Alertmanager never ends it by
   await waitFor('the firing alert at the webhook', () => hook.alerts.some((a) => a.status === 'firing'));
   // each POST of a firing alert moves its endsAt to now + resolve_timeout: watch it move
   const ends = new Set<string>();
-  await waitFor('five re-sends seen by Alertmanager', async () => {
-    const active = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as { endsAt: string; status: { state: string } }[];
-    for (const a of active) if (a.status.state === 'active') ends.add(a.endsAt);
-    return ends.size >= 5;
-  }, 30_000, 200);
-  t.false(hook.alerts.some((a) => a.status === 'resolved'), 'never ended by resolve_timeout (2 s) while firing');
+  await waitFor(
+    'five re-sends seen by Alertmanager',
+    async () => {
+      const active = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as {
+        endsAt: string;
+        status: { state: string };
+      }[];
+      for (const a of active) if (a.status.state === 'active') ends.add(a.endsAt);
+      return ends.size >= 5;
+    },
+    30_000,
+    200,
+  );
+  t.false(
+    hook.alerts.some((a) => a.status === 'resolved'),
+    'never ended by resolve_timeout (2 s) while firing',
+  );
   app.child.kill('SIGINT');
   t.is(await app.exited, 0);
 });

@@ -9,7 +9,8 @@ import { roundTrip } from '../../helpers.js';
 const NOW = Date.UTC(2026, 10, 28, 12, 0, 0);
 const SEC = 1000;
 
-const announced = (rules: Rule[]): AnnouncedRule[] => rules.map((r) => ({ name: r.name, flap: r.flap, repeatMs: r.repeatMs }));
+const announced = (rules: Rule[]): AnnouncedRule[] =>
+  rules.map((r) => ({ name: r.name, flap: r.flap, repeatMs: r.repeatMs }));
 
 /** A rule, its alerting and its announcer; `sample(value, now)` judges one sample stamped `now` and ticks. */
 function harness(yaml: string) {
@@ -22,7 +23,8 @@ function harness(yaml: string) {
     return [...notices, ...announcer.tick(now)];
   };
   return {
-    sample: (value: number, now: number, stamp = now): Transition[] => step(now, () => alerting.onSample(stamp, value, 50)),
+    sample: (value: number, now: number, stamp = now): Transition[] =>
+      step(now, () => alerting.onSample(stamp, value, 50)),
     tick: (now: number): Transition[] => step(now, () => alerting.tick(now)),
     restart: (): void => {
       announcer = new Announcer(announced(rules), roundTrip(announcer.save()));
@@ -31,7 +33,10 @@ function harness(yaml: string) {
   };
 }
 
-const kinds = (notices: Transition[]): string[] => notices.map((n) => (n.flap ? `${n.kind}(${n.flap.changes}${n.kind === 'settled' ? (n.flap.firing ? ',firing' : ',ok') : ''})` : n.kind));
+const kinds = (notices: Transition[]): string[] =>
+  notices.map((n) =>
+    n.flap ? `${n.kind}(${n.flap.changes}${n.kind === 'settled' ? (n.flap.firing ? ',firing' : ',ok') : ''})` : n.kind,
+  );
 
 test('flapping: enter on the 6th change within the window, hold back, settle after a quiet window', (t) => {
   const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 6, window: 10m } }]');
@@ -50,14 +55,26 @@ test('flapping: enter on the 6th change within the window, hold back, settle aft
     [80 + 600, 96, ['settled(3,firing)']], // 10m without a change: the state it is in now, 3 held back
     [700, 50, ['resolved']], // announced one by one again
   ];
-  for (const [s, cpu, expected] of table) t.deepEqual(kinds(h.sample(cpu, NOW + s * SEC)), expected, `at ${s}s, cpu ${cpu}`);
+  for (const [s, cpu, expected] of table)
+    t.deepEqual(kinds(h.sample(cpu, NOW + s * SEC)), expected, `at ${s}s, cpu ${cpu}`);
 });
 
 test('flapping: changes spread wider than the window never count as flapping', (t) => {
   const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 3, window: 1m } }]');
   const out: string[] = [];
   for (let i = 0; i < 10; i++) out.push(...kinds(h.sample(i % 2 ? 50 : 90, NOW + i * 31 * SEC)));
-  t.deepEqual(out, ['firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved', 'firing', 'resolved']);
+  t.deepEqual(out, [
+    'firing',
+    'resolved',
+    'firing',
+    'resolved',
+    'firing',
+    'resolved',
+    'firing',
+    'resolved',
+    'firing',
+    'resolved',
+  ]);
 });
 
 test('flapping with repeat: one summary per repeat with the changes since the last one', (t) => {
@@ -113,7 +130,8 @@ test('history: transitions of samples older than 10 minutes are recorded, not an
   const announcer = new Announcer(announced(rules));
   const old = NOW - HISTORY_MS - SEC;
   // 39 three-hour-old episodes read after an outage: nothing to announce
-  for (let i = 0; i < 39; i++) [90, 50].forEach((v, j) => alerting.onSample(NOW - 3 * 3600 * SEC + i * 10 * SEC + j * SEC, v, 50));
+  for (let i = 0; i < 39; i++)
+    [90, 50].forEach((v, j) => alerting.onSample(NOW - 3 * 3600 * SEC + i * 10 * SEC + j * SEC, v, 50));
   const first = announcer.offer(alerting.take(), NOW);
   t.deepEqual(first, { notices: [], history: 78 });
   t.false(announcer.isAnnouncedFiring('r'));

@@ -9,16 +9,29 @@ test('kill -9 while an email is pending → delivered exactly once after restart
   mkdirSync(join(dir, 'data'));
   const csv = join(dir, 'data', 'telemetry.csv');
   writeFileSync(csv, 'timestamp,cpu,ram,seq\n');
-  writeFileSync(join(dir, 'rules.yaml'), 'rules:\n  - { name: high_cpu, metric: cpu, above: 80, channels: [console, email] }\n');
+  writeFileSync(
+    join(dir, 'rules.yaml'),
+    'rules:\n  - { name: high_cpu, metric: cpu, above: 80, channels: [console, email] }\n',
+  );
   const port = await freePort();
-  const config = await writeConfig(dir, 'analytics: { pollMs: 50, summaryEveryMs: 200, checkpointMs: 50 }\nemail: { digestMs: 50, timeoutMs: 500 }\n');
-  const env = { TELEMETRY_CONFIG: config, TELEMETRY_SMTP_URL: `smtp://127.0.0.1:${port}`, TELEMETRY_EMAIL_TO: 'ops@test.local' };
+  const config = await writeConfig(
+    dir,
+    'analytics: { pollMs: 50, summaryEveryMs: 200, checkpointMs: 50 }\nemail: { digestMs: 50, timeoutMs: 500 }\n',
+  );
+  const env = {
+    TELEMETRY_CONFIG: config,
+    TELEMETRY_SMTP_URL: `smtp://127.0.0.1:${port}`,
+    TELEMETRY_EMAIL_TO: 'ops@test.local',
+  };
   let app: Running = runNode('apps/analytics/main.js', [], dir, env);
   t.teardown(() => app.child.kill('SIGKILL'));
   await waitFor('start', () => app.output().includes('analytics started'));
   const now = Date.now();
   appendFileSync(csv, `${now},95.00,50.00,1\n`);
-  await waitFor('the alert and a failed send (SMTP is down)', () => app.output().includes('ALERT firing high_cpu') && app.output().includes('reason=refused'));
+  await waitFor(
+    'the alert and a failed send (SMTP is down)',
+    () => app.output().includes('ALERT firing high_cpu') && app.output().includes('reason=refused'),
+  );
   app.child.kill('SIGKILL');
   await app.exited;
 

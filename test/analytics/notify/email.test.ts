@@ -14,13 +14,37 @@ import { freePort, startSilentServer, startSmtp } from '../../smtp-fixture.js';
 
 const T0 = Date.UTC(2026, 10, 27, 23, 49, 58);
 
-function transition(i: number, kind: Transition['kind'] = 'firing', severity: Transition['severity'] = 'warning'): Transition {
-  return notice({ rule: `rule_${i % 3}`, kind, timestamp: T0 + i * 1000, value: 92.41, severity, since: T0, firedAt: T0 + i });
+function transition(
+  i: number,
+  kind: Transition['kind'] = 'firing',
+  severity: Transition['severity'] = 'warning',
+): Transition {
+  return notice({
+    rule: `rule_${i % 3}`,
+    kind,
+    timestamp: T0 + i * 1000,
+    value: 92.41,
+    severity,
+    since: T0,
+    firedAt: T0 + i,
+  });
 }
 
-async function channelFor(url: string, over: Partial<EmailSettings> = {}): Promise<{ channel: QueuedChannel; outbox: Outbox; dir: string }> {
+async function channelFor(
+  url: string,
+  over: Partial<EmailSettings> = {},
+): Promise<{ channel: QueuedChannel; outbox: Outbox; dir: string }> {
   const dir = await tempDir();
-  const settings: EmailSettings = { url, from: 'telemetry@test.local', to: ['ops@test.local', 'dev@test.local'], digestMs: 100, minSeverity: 'info', timeoutMs: 1000, maxAgeMs: 60_000, ...over };
+  const settings: EmailSettings = {
+    url,
+    from: 'telemetry@test.local',
+    to: ['ops@test.local', 'dev@test.local'],
+    digestMs: 100,
+    minSeverity: 'info',
+    timeoutMs: 1000,
+    maxAgeMs: 60_000,
+    ...over,
+  };
   const outbox = new Outbox(join(dir, 'outbox.jsonl'), 0);
   return { channel: createEmailChannel(settings, outbox, createSmtpMailer(settings), systemClock), outbox, dir };
 }
@@ -34,7 +58,10 @@ test('delivery with AUTH: one digest with subject, recipients, text and HTML bod
   await waitFor('the email', () => smtp.messages.length === 1 && outbox.depth === 0);
   const mail = smtp.messages[0]!;
   t.regex(mail.subject ?? '', /^\[telemetry\] CRITICAL: 2 alerts on \S+: rule_0, rule_1$/);
-  t.deepEqual((Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((a) => a!.value.map((v) => v.address)), ['ops@test.local', 'dev@test.local']);
+  t.deepEqual(
+    (Array.isArray(mail.to) ? mail.to : [mail.to]).flatMap((a) => a!.value.map((v) => v.address)),
+    ['ops@test.local', 'dev@test.local'],
+  );
   t.is(mail.from?.value[0]?.address, 'telemetry@test.local');
   t.regex(mail.text ?? '', /2026-11-27T23:49:58\.000Z {2}firing {7}rule_0 {2}cpu=92\.41 \(> 80\) {2}critical/);
   t.regex(mail.text ?? '', /resolved .*rule_1 {2}cpu=71\.20/);
@@ -98,7 +125,17 @@ test('wrong password: the failure is auth, the notification stays in the outbox'
   await waitFor('a failed attempt', () => channel.failed >= 1);
   t.is(outbox.depth, 1);
   t.is(smtp.messages.length, 0);
-  const err = await createSmtpMailer({ url: `smtp://alice:wrong@127.0.0.1:${smtp.port}`, from: 'a@b.c', to: ['d@e.f'], digestMs: 0, minSeverity: 'info', timeoutMs: 1000, maxAgeMs: 1 }).send({ from: 'a@b.c', to: ['d@e.f'], subject: 's', text: 't', html: 'h' }).catch((e: unknown) => e);
+  const err = await createSmtpMailer({
+    url: `smtp://alice:wrong@127.0.0.1:${smtp.port}`,
+    from: 'a@b.c',
+    to: ['d@e.f'],
+    digestMs: 0,
+    minSeverity: 'info',
+    timeoutMs: 1000,
+    maxAgeMs: 1,
+  })
+    .send({ from: 'a@b.c', to: ['d@e.f'], subject: 's', text: 't', html: 'h' })
+    .catch((e: unknown) => e);
   t.is((err as { kind?: string }).kind, 'auth');
   t.notRegex((err as Error).message, /wrong/, 'the password never appears');
 });
@@ -110,7 +147,10 @@ test('notifications older than maxAgeMs are dead-lettered, not retried forever',
   channel.send([transition(0)]);
   await waitFor('the dead letter', () => outbox.depth === 0);
   t.is(channel.sent, 0);
-  const dead = JSON.parse(readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8')) as { key: string; transition: { rule: string } };
+  const dead = JSON.parse(readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8')) as {
+    key: string;
+    transition: { rule: string };
+  };
   t.deepEqual([dead.key, dead.transition.rule], [transition(0).key, 'rule_0']);
 });
 
@@ -133,8 +173,14 @@ test('a notification that cannot be rendered is dead-lettered loudly; the rest s
   channel.send([{ ...transition(0), timestamp: 1e17, key: 'bad' }, transition(1, 'firing', 'critical')]);
   await waitFor('the email', () => smtp.messages.length === 1 && outbox.depth === 0);
   t.regex(smtp.messages[0]!.subject ?? '', /CRITICAL: 1 alert on \S+: rule_1$/);
-  const dead = readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { key: string });
-  t.deepEqual(dead.map((d) => d.key), ['bad']);
+  const dead = readFileSync(join(dir, 'outbox.dead.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { key: string });
+  t.deepEqual(
+    dead.map((d) => d.key),
+    ['bad'],
+  );
 });
 
 test('flap notices are carried in the digest with their counts', async (t) => {
@@ -142,7 +188,10 @@ test('flap notices are carried in the digest with their counts', async (t) => {
   t.teardown(() => smtp.close());
   const { channel, outbox } = await channelFor(smtp.url);
   t.teardown(() => channel.stop());
-  channel.send([{ ...transition(0), kind: 'flapping', key: 'f', flap: { changes: 6, windowMs: 600_000, firing: true } }, { ...transition(0), kind: 'settled', key: 's', flap: { changes: 14, windowMs: 600_000, firing: false } }]);
+  channel.send([
+    { ...transition(0), kind: 'flapping', key: 'f', flap: { changes: 6, windowMs: 600_000, firing: true } },
+    { ...transition(0), kind: 'settled', key: 's', flap: { changes: 14, windowMs: 600_000, firing: false } },
+  ]);
   await waitFor('the email', () => smtp.messages.length === 1 && outbox.depth === 0);
   t.regex(smtp.messages[0]!.text ?? '', /flapping: 6 changes within 10m +rule_0/);
   t.regex(smtp.messages[0]!.text ?? '', /settled \(now ok\): 14 changes held back +rule_0/);

@@ -11,9 +11,17 @@ const NOW = Date.UTC(2026, 10, 28, 12);
 
 function setup(): { notifier: Notifier; log: string[] } {
   const log: string[] = [];
-  const channel = (name: Channel): NotifyChannel => ({ name, send: (ts: Transition[]) => ts.length > 0 && log.push(`${name}:${ts.map((x) => x.rule).join(',')}`) });
+  const channel = (name: Channel): NotifyChannel => ({
+    name,
+    send: (ts: Transition[]) => ts.length > 0 && log.push(`${name}:${ts.map((x) => x.rule).join(',')}`),
+  });
   const announcer = new Announcer(['a', 'b', 'c'].map((name) => ({ name, flap: null, repeatMs: 0 })));
-  const notifier = new Notifier({ announcer, queued: [channel('email'), channel('alertmanager')], console: channel('console'), checkpoint: () => void log.push('checkpoint') });
+  const notifier = new Notifier({
+    announcer,
+    queued: [channel('email'), channel('alertmanager')],
+    console: channel('console'),
+    checkpoint: () => void log.push('checkpoint'),
+  });
   return { notifier, log };
 }
 
@@ -25,7 +33,14 @@ test('outboxes first, then the state saved, then the console: a crash never repe
 
 test('each channel hears only the rules that name it; nothing to say, nothing saved', (t) => {
   const { notifier, log } = setup();
-  notifier.offer([notice({ rule: 'a', channels: ['console'], timestamp: NOW }), notice({ rule: 'b', channels: ['email'], timestamp: NOW }), notice({ rule: 'c', channels: ['alertmanager', 'console'], timestamp: NOW })], NOW);
+  notifier.offer(
+    [
+      notice({ rule: 'a', channels: ['console'], timestamp: NOW }),
+      notice({ rule: 'b', channels: ['email'], timestamp: NOW }),
+      notice({ rule: 'c', channels: ['alertmanager', 'console'], timestamp: NOW }),
+    ],
+    NOW,
+  );
   t.deepEqual(log, ['email:b', 'alertmanager:c', 'checkpoint', 'console:a,c']);
   log.length = 0;
   notifier.offer([], NOW);

@@ -16,7 +16,10 @@ test('pending items survive a reopen; sent ones never come back, even when repla
   a.markSent([t1.key]);
   a.close();
   const b = new Outbox(path, 0);
-  t.deepEqual(b.items().map((i) => i.key), [t2.key]);
+  t.deepEqual(
+    b.items().map((i) => i.key),
+    [t2.key],
+  );
   t.is(b.add([t1, t2], 102), 0, 'a replayed transition is not queued again');
   b.close();
 });
@@ -28,11 +31,22 @@ test('a torn last record (crash mid-append) is ignored and the file is repaired'
   a.close();
   appendFileSync(path, '{"op":"add","key":"r:1:reso');
   const b = new Outbox(path, 0);
-  t.deepEqual(b.items().map((i) => i.key), [t1.key]);
+  t.deepEqual(
+    b.items().map((i) => i.key),
+    [t1.key],
+  );
   b.add([t2], 101);
   b.close();
-  t.deepEqual(new Outbox(path, 0).items().map((i) => i.key), [t1.key, t2.key]);
-  t.notThrows(() => readFileSync(path, 'utf8').trim().split('\n').map((l): unknown => JSON.parse(l)));
+  t.deepEqual(
+    new Outbox(path, 0).items().map((i) => i.key),
+    [t1.key, t2.key],
+  );
+  t.notThrows(() =>
+    readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l): unknown => JSON.parse(l)),
+  );
 });
 
 test('dead letters go to outbox.dead.jsonl', async (t) => {

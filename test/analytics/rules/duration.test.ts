@@ -2,11 +2,35 @@ import test from 'ava';
 import { formatDuration, parseDuration } from '../../../apps/analytics/rules/duration.js';
 
 test('durations parse as <number><ms|s|m|h>, fractions included; anything else is null', (t) => {
-  const table: [string, number | null][] = [['500ms', 500], ['10s', 10_000], ['1.5s', 1500], ['5m', 300_000], ['1h', 3_600_000], ['0s', 0], ['0.0005s', 1], ['10', null], ['s', null], ['-1s', null], ['1d', null], ['1 s', null], ['', null], ['1.s', null]];
+  const table: [string, number | null][] = [
+    ['500ms', 500],
+    ['10s', 10_000],
+    ['1.5s', 1500],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['0s', 0],
+    ['0.0005s', 1],
+    ['10', null],
+    ['s', null],
+    ['-1s', null],
+    ['1d', null],
+    ['1 s', null],
+    ['', null],
+    ['1.s', null],
+  ];
   for (const [text, ms] of table) t.is(parseDuration(text), ms, text);
 });
 
 test('durations print compactly for log lines', (t) => {
-  const table: [number, string][] = [[0, '0ms'], [999, '999ms'], [1000, '1s'], [95_000, '1m35s'], [3_600_000, '1h'], [3_661_000, '1h1m1s'], [600_000, '10m'], [7_200_500, '2h1s']];
+  const table: [number, string][] = [
+    [0, '0ms'],
+    [999, '999ms'],
+    [1000, '1s'],
+    [95_000, '1m35s'],
+    [3_600_000, '1h'],
+    [3_661_000, '1h1m1s'],
+    [600_000, '10m'],
+    [7_200_500, '2h1s'],
+  ];
   for (const [ms, text] of table) t.is(formatDuration(ms), text, String(ms));
 });

@@ -11,7 +11,12 @@ const STEP = 1000;
 
 type Row = [value: number, phase: 'inactive' | 'pending' | 'firing', notify?: Transition['kind']];
 
-function runTable(t: import('ava').ExecutionContext, yaml: string, rows: Row[], metric: 'cpu' | 'ram' = 'cpu'): Transition[] {
+function runTable(
+  t: import('ava').ExecutionContext,
+  yaml: string,
+  rows: Row[],
+  metric: 'cpu' | 'ram' = 'cpu',
+): Transition[] {
   const alerting = new Alerting(parseRules('rules.yaml', yaml), 0);
   const all: Transition[] = [];
   rows.forEach(([value, phase, notify], i) => {
@@ -21,7 +26,11 @@ function runTable(t: import('ava').ExecutionContext, yaml: string, rows: Row[], 
     all.push(...out);
     const state = Object.values(alerting.save().rules)[0]!.state;
     t.is(state.phase, phase, `step ${i} (value ${value}): phase`);
-    t.deepEqual(out.map((o) => o.kind), notify ? [notify] : [], `step ${i} (value ${value}): notifications`);
+    t.deepEqual(
+      out.map((o) => o.kind),
+      notify ? [notify] : [],
+      `step ${i} (value ${value}): notifications`,
+    );
   });
   return all;
 }
@@ -35,12 +44,15 @@ test('above: exactly the threshold does not fire; every sample is judged', (t) =
     [81, 'firing', 'firing'],
     [10, 'inactive', 'resolved'],
   ]);
-  t.deepEqual(out.map((o) => [o.kind, o.timestamp, o.value]), [
-    ['firing', BASE + 1 * STEP, 80.01],
-    ['resolved', BASE + 3 * STEP, 80],
-    ['firing', BASE + 4 * STEP, 81],
-    ['resolved', BASE + 5 * STEP, 10],
-  ]);
+  t.deepEqual(
+    out.map((o) => [o.kind, o.timestamp, o.value]),
+    [
+      ['firing', BASE + 1 * STEP, 80.01],
+      ['resolved', BASE + 3 * STEP, 80],
+      ['firing', BASE + 4 * STEP, 81],
+      ['resolved', BASE + 5 * STEP, 10],
+    ],
+  );
 });
 
 test('for: pending until held that long by sample time; a dip resets it silently', (t) => {
@@ -67,12 +79,17 @@ test('clear: resolves only back at or under clear (hysteresis)', (t) => {
 });
 
 test('below with clear, on ram', (t) => {
-  runTable(t, 'rules: [{ name: r, metric: ram, below: 10, clear: 15 }]', [
-    [10, 'inactive'],
-    [9.99, 'firing', 'firing'],
-    [14, 'firing'],
-    [15, 'inactive', 'resolved'],
-  ], 'ram');
+  runTable(
+    t,
+    'rules: [{ name: r, metric: ram, below: 10, clear: 15 }]',
+    [
+      [10, 'inactive'],
+      [9.99, 'firing', 'firing'],
+      [14, 'firing'],
+      [15, 'inactive', 'resolved'],
+    ],
+    'ram',
+  );
 });
 
 test('repeat: re-notifies every repeat while firing, by sample time', (t) => {
@@ -131,11 +148,18 @@ test('absent: fires after the wall-clock gap, repeats, resolves on the next samp
   alerting.onSample(BASE, 50, 50);
   alerting.onArrival(45_000);
   const resolved = alerting.take();
-  t.deepEqual(resolved.map((o) => [o.kind, o.timestamp, o.since]), [['resolved', 45_000, 1_000]]);
+  t.deepEqual(
+    resolved.map((o) => [o.kind, o.timestamp, o.since]),
+    [['resolved', 45_000, 1_000]],
+  );
   t.is(alerting.nextDue(), 55_000, 'absent again 10 s after the last sample');
   alerting.tick(54_999);
   t.deepEqual(kinds(), []);
-  t.is(new Alerting(parseRules('r.yaml', 'rules: [{ name: hot, metric: cpu, above: 80 }]'), 1_000).nextDue(), Infinity, 'thresholds change only on samples');
+  t.is(
+    new Alerting(parseRules('r.yaml', 'rules: [{ name: hot, metric: cpu, above: 80 }]'), 1_000).nextDue(),
+    Infinity,
+    'thresholds change only on samples',
+  );
 });
 
 test('idempotency keys name rule, episode and transition, and are stable on replay', (t) => {
@@ -150,38 +174,70 @@ test('idempotency keys name rule, episode and transition, and are stable on repl
 });
 
 test('reload: unchanged rules keep state, changed ones restart, removed ones go silently', (t) => {
-  const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: cpu, metric: cpu, above: 80 }, { name: ram, metric: ram, above: 80 }, { name: gone, metric: cpu, above: 10 }]'), 0);
+  const a = new Alerting(
+    parseRules(
+      'r.yaml',
+      'rules: [{ name: cpu, metric: cpu, above: 80 }, { name: ram, metric: ram, above: 80 }, { name: gone, metric: cpu, above: 10 }]',
+    ),
+    0,
+  );
   a.onSample(BASE, 90, 90);
   t.is(a.take().length, 3);
-  const change = a.replace(parseRules('r.yaml', 'rules: [{ name: cpu, metric: cpu, above: 80 }, { name: ram, metric: ram, above: 85 }, { name: new, metric: cpu, above: 95 }]'));
+  const change = a.replace(
+    parseRules(
+      'r.yaml',
+      'rules: [{ name: cpu, metric: cpu, above: 80 }, { name: ram, metric: ram, above: 85 }, { name: new, metric: cpu, above: 95 }]',
+    ),
+  );
   t.deepEqual(change, { added: ['new'], changed: ['ram'], removed: ['gone'] });
   t.deepEqual(a.take(), []);
   const states = a.save().rules;
   t.is(states.cpu!.state.phase, 'firing');
   t.is(states.ram!.state.phase, 'inactive');
   a.onSample(BASE + STEP, 90, 90);
-  t.deepEqual(a.take().map((o) => `${o.rule}:${o.kind}`), ['ram:firing']);
+  t.deepEqual(
+    a.take().map((o) => `${o.rule}:${o.kind}`),
+    ['ram:firing'],
+  );
 });
 
 test('save and restore continue the episode: no second firing, windows kept', (t) => {
   const yaml = 'rules: [{ name: r, metric: cpu, above: 80, over: 5s, aggregate: avg }]';
   const a = new Alerting(parseRules('r.yaml', yaml), 0);
   [100, 90].forEach((v, i) => a.onSample(BASE + i * STEP, v, 0));
-  t.deepEqual(a.take().map((o) => o.kind), ['firing']);
+  t.deepEqual(
+    a.take().map((o) => o.kind),
+    ['firing'],
+  );
   const b = new Alerting(parseRules('r.yaml', yaml), 0);
   b.restore(roundTrip(a.save()));
   b.onSample(BASE + 2 * STEP, 65, 0); // avg (100+90+65)/3 = 85 with the window kept; 65 without it
-  t.deepEqual(b.take().map((o) => o.kind), []);
+  t.deepEqual(
+    b.take().map((o) => o.kind),
+    [],
+  );
   b.onSample(BASE + 3 * STEP, 0, 0); // avg 63.75
-  t.deepEqual(b.take().map((o) => o.kind), ['resolved']);
+  t.deepEqual(
+    b.take().map((o) => o.kind),
+    ['resolved'],
+  );
 });
 
 test('over: a timestamp that goes backwards restarts the window instead of keeping future samples forever', (t) => {
-  const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, over: 10s, aggregate: avg }]'), 0);
+  const a = new Alerting(
+    parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, over: 10s, aggregate: avg }]'),
+    0,
+  );
   a.onSample(BASE + 5000, 100, 0);
-  t.deepEqual(a.take().map((o) => o.kind), ['firing']);
+  t.deepEqual(
+    a.take().map((o) => o.kind),
+    ['firing'],
+  );
   a.onSample(BASE, 10, 0); // earlier than the window's newest sample: the window restarts
-  t.deepEqual(a.take().map((o) => o.kind), ['resolved']);
+  t.deepEqual(
+    a.take().map((o) => o.kind),
+    ['resolved'],
+  );
   t.deepEqual(a.save().rules.r!.window, [[BASE, 10]]);
 });
 
@@ -212,7 +268,10 @@ test('restore: absent and for-rules continue across a restart as one uninterrupt
     ['for', (a) => (a.onSample(T + 5_000, 90, 0), T + 5_000), 60_000, 'sample above', []],
     ['for', (a) => (a.onSample(T + 5_000, 90, 0), T + 5_000), 60_000, 'sample below', ['resolved']],
   ];
-  const yamls = { absent: 'rules: [{ name: r, absent: 10s }]', for: 'rules: [{ name: r, metric: cpu, above: 80, for: 5s }]' };
+  const yamls = {
+    absent: 'rules: [{ name: r, absent: 10s }]',
+    for: 'rules: [{ name: r, metric: cpu, above: 80, for: 5s }]',
+  };
   for (const [kind, stop, downtimeMs, next, expected] of cases) {
     const rules = parseRules('r.yaml', yamls[kind as keyof typeof yamls]);
     const a = new Alerting(rules, T);
@@ -229,14 +288,21 @@ test('restore: absent and for-rules continue across a restart as one uninterrupt
       b.onSample(stoppedAt + downtimeMs, next === 'sample above' ? 95 : 10, 0);
       b.onArrival(restartedAt);
     }
-    t.deepEqual(b.take().map((o) => o.kind), expected, `${kind}: ${a.save().rules.r!.state.phase}, ${downtimeMs} ms down, then ${next}`);
+    t.deepEqual(
+      b.take().map((o) => o.kind),
+      expected,
+      `${kind}: ${a.save().rules.r!.state.phase}, ${downtimeMs} ms down, then ${next}`,
+    );
   }
 });
 
 test('repeat: time that goes backwards (a clock set back) moves the reminder mark back instead of silencing it', (t) => {
   const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, repeat: 2s }]'), 0);
   a.onSample(BASE + 3_600_000, 90, 0); // fired an hour ahead
-  t.deepEqual(a.take().map((o) => o.kind), ['firing']);
+  t.deepEqual(
+    a.take().map((o) => o.kind),
+    ['firing'],
+  );
   const out: string[] = [];
   for (let i = 0; i <= 6; i++) {
     a.onSample(BASE + i * STEP, 90, 0);

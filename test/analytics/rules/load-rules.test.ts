@@ -22,26 +22,88 @@ test('good.yaml: defaults applied, durations in ms, every kind of rule', (t) => 
   t.deepEqual(
     rules.map((r) => ({ ...r, definition: undefined })),
     [
-      { name: 'high_cpu', kind: 'threshold', metric: 'cpu', op: 'above', above: true, threshold: 80, clear: 75, forMs: 5000, over: null, repeatMs: 1_800_000, flap: { changes: 4, windowMs: 600_000 }, severity: 'warning', channels: ['console', 'email'], definition: undefined },
-      { name: 'low_ram', kind: 'threshold', metric: 'ram', op: 'below', above: false, threshold: 5, clear: 5, forMs: 0, over: null, repeatMs: 1_800_000, flap: null, severity: 'warning', channels: ['console'], definition: undefined },
-      { name: 'cpu_minute', kind: 'threshold', metric: 'cpu', op: 'above', above: true, threshold: 70, clear: 70, forMs: 0, over: { ms: 60_000, aggregate: 'avg' }, repeatMs: 1_800_000, flap: { changes: 8, windowMs: 3_600_000 }, severity: 'info', channels: ['console', 'email'], definition: undefined },
-      { name: 'no_data', kind: 'absent', absentMs: 10_000, repeatMs: 1_800_000, flap: { changes: 4, windowMs: 600_000 }, severity: 'critical', channels: ['console', 'email'], definition: undefined },
+      {
+        name: 'high_cpu',
+        kind: 'threshold',
+        metric: 'cpu',
+        op: 'above',
+        above: true,
+        threshold: 80,
+        clear: 75,
+        forMs: 5000,
+        over: null,
+        repeatMs: 1_800_000,
+        flap: { changes: 4, windowMs: 600_000 },
+        severity: 'warning',
+        channels: ['console', 'email'],
+        definition: undefined,
+      },
+      {
+        name: 'low_ram',
+        kind: 'threshold',
+        metric: 'ram',
+        op: 'below',
+        above: false,
+        threshold: 5,
+        clear: 5,
+        forMs: 0,
+        over: null,
+        repeatMs: 1_800_000,
+        flap: null,
+        severity: 'warning',
+        channels: ['console'],
+        definition: undefined,
+      },
+      {
+        name: 'cpu_minute',
+        kind: 'threshold',
+        metric: 'cpu',
+        op: 'above',
+        above: true,
+        threshold: 70,
+        clear: 70,
+        forMs: 0,
+        over: { ms: 60_000, aggregate: 'avg' },
+        repeatMs: 1_800_000,
+        flap: { changes: 8, windowMs: 3_600_000 },
+        severity: 'info',
+        channels: ['console', 'email'],
+        definition: undefined,
+      },
+      {
+        name: 'no_data',
+        kind: 'absent',
+        absentMs: 10_000,
+        repeatMs: 1_800_000,
+        flap: { changes: 4, windowMs: 600_000 },
+        severity: 'critical',
+        channels: ['console', 'email'],
+        definition: undefined,
+      },
     ],
   );
 });
 
 test('the shipped rules.yaml is valid: cpu above 80, ram above 80 (both with hysteresis), no data for 10 s', (t) => {
   const rules = loadRules(join(projectRoot, 'rules.yaml'));
-  t.deepEqual(rules.map((r) => (r.kind === 'absent' ? [r.name, r.absentMs] : [r.name, r.metric, r.op, r.threshold, r.clear])), [
-    ['high_cpu', 'cpu', 'above', 80, 75],
-    ['high_ram', 'ram', 'above', 80, 75],
-    ['no_data', 10_000],
-  ]);
+  t.deepEqual(
+    rules.map((r) => (r.kind === 'absent' ? [r.name, r.absentMs] : [r.name, r.metric, r.op, r.threshold, r.clear])),
+    [
+      ['high_cpu', 'cpu', 'above', 80, 75],
+      ['high_ram', 'ram', 'above', 80, 75],
+      ['no_data', 10_000],
+    ],
+  );
 });
 
 test('a YAML alias bomb is refused quickly', (t) => {
   const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 12; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 12; i++)
+    bomb.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   bomb.push('rules: []');
   const started = process.hrtime.bigint();
   const err = t.throws(() => parseRules('bomb.yaml', bomb.join('\n')), { instanceOf: RulesInvalidError });
@@ -50,8 +112,14 @@ test('a YAML alias bomb is refused quickly', (t) => {
 });
 
 test('an empty or non-mapping file is a clear error', (t) => {
-  t.is(t.throws(() => parseRules('r.yaml', '')).message, 'r.yaml:1:1: the file is empty: it needs a top-level `rules:` list');
-  t.is(t.throws(() => parseRules('r.yaml', '# only a comment\n')).message, 'r.yaml:1:1: the file is empty: it needs a top-level `rules:` list');
+  t.is(
+    t.throws(() => parseRules('r.yaml', '')).message,
+    'r.yaml:1:1: the file is empty: it needs a top-level `rules:` list',
+  );
+  t.is(
+    t.throws(() => parseRules('r.yaml', '# only a comment\n')).message,
+    'r.yaml:1:1: the file is empty: it needs a top-level `rules:` list',
+  );
   t.regex(t.throws(() => parseRules('r.yaml', '[1, 2]')).message, /^r\.yaml:.*must be object/);
   t.regex(t.throws(() => parseRules('r.yaml', 'rules: 5')).message, /^r\.yaml:1:8: rules: must be array/);
 });
@@ -63,7 +131,10 @@ test('config/rules.schema.json is the schema the rules type comes from (refresh:
 // Compile-time checks: the type derived from the schema is a real type, not `any` (an
 // expect-error directive that finds no error fails the build, and with it the test run).
 export const typed: RawRules[] = [
-  { rules: [{ name: 'a', metric: 'cpu', above: 80, flap: 'off', channels: ['console'] }], defaults: { flap: { changes: 4, window: '5m' } } },
+  {
+    rules: [{ name: 'a', metric: 'cpu', above: 80, flap: 'off', channels: ['console'] }],
+    defaults: { flap: { changes: 4, window: '5m' } },
+  },
   // @ts-expect-error an unknown metric
   { rules: [{ name: 'a', metric: 'disk' }] },
   // @ts-expect-error flap is `off` or an object

@@ -18,7 +18,11 @@ test('a burst of saves is debounced into one reload with the final text; an inva
   const stop = watchRules(file, apply, 150);
   t.teardown(stop);
   // an editor saving in pieces: five writes within the debounce window
-  for (let i = 1; i <= 5; i++) writeFileSync(file, `rules:\n${Array.from({ length: i }, (_, k) => `  - { name: r${k}, metric: cpu, above: 80 }`).join('\n')}\n`);
+  for (let i = 1; i <= 5; i++)
+    writeFileSync(
+      file,
+      `rules:\n${Array.from({ length: i }, (_, k) => `  - { name: r${k}, metric: cpu, above: 80 }`).join('\n')}\n`,
+    );
   await waitFor('the reload', () => applied.length >= 1);
   const settled = applied.length;
   writeFileSync(file, 'rules:\n  - { name: bad, metric: cpu, above: lots }\n');
@@ -27,5 +31,8 @@ test('a burst of saves is debounced into one reload with the final text; an inva
   await waitFor('the last reload', () => applied.at(-1)?.[0] === 'ok');
   t.is(settled, 1, 'five saves, one reload');
   t.deepEqual(applied[0], ['r0', 'r1', 'r2', 'r3', 'r4'], 'with the final text');
-  t.false(applied.some((names) => names.includes('bad')), 'the invalid text was never applied');
+  t.false(
+    applied.some((names) => names.includes('bad')),
+    'the invalid text was never applied',
+  );
 });

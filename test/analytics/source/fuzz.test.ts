@@ -10,7 +10,9 @@ import { tempDir } from '../../helpers.js';
 const HEADER = 'timestamp,cpu,ram,seq';
 const MAX_LINE = 4096;
 // Bytes that can never make a number: no digits, signs, dots, exponents, commas, blanks or line ends.
-const NEVER_NUMERIC = [...Array(256).keys()].filter((b) => !/[0-9+\-.eE, \t\r\n\v\f]/.test(String.fromCharCode(b)) && b !== 0x85 && b !== 0xa0);
+const NEVER_NUMERIC = [...Array(256).keys()].filter(
+  (b) => !/[0-9+\-.eE, \t\r\n\v\f]/.test(String.fromCharCode(b)) && b !== 0x85 && b !== 0xa0,
+);
 
 /** The reference: a line counts when it is exactly four plain numeric fields within range. */
 function referenceJudge(line: Buffer): { cpu: number; ram: number } | null {
@@ -27,7 +29,10 @@ test('100,000 mutations through the live follower: no crash, bounded memory, exa
   const rand = (n: number): number => Math.floor(((seed = (seed * 48271) % 2147483647) / 2147483647) * n);
   const lines: Buffer[] = [Buffer.from(HEADER)];
   let seq = 0;
-  const validRow = (): Buffer => Buffer.from(`${1_700_000_000_000 + seq * 1000},${(rand(10001) / 100).toFixed(2)},${(rand(10001) / 100).toFixed(2)},${++seq}`);
+  const validRow = (): Buffer =>
+    Buffer.from(
+      `${1_700_000_000_000 + seq * 1000},${(rand(10001) / 100).toFixed(2)},${(rand(10001) / 100).toFixed(2)},${++seq}`,
+    );
   const mutations: ((row: Buffer) => Buffer)[] = [
     (row) => {
       const b = Buffer.from(row);
@@ -38,7 +43,10 @@ test('100,000 mutations through the live follower: no crash, bounded memory, exa
     () => Buffer.from(HEADER), // repeated header
     () => Buffer.from(Array.from({ length: 1 + rand(60) }, () => 0x80 + rand(128))), // binary
     () => Buffer.alloc(MAX_LINE + 1 + rand(20_000), 0x39), // huge line of digits
-    (row) => Buffer.from(row.toString().replace(/,[^,]+,/, `,${['NaN', 'Infinity', '-5', '100.5', '-0.01', '1e999'][rand(6)]},`)),
+    (row) =>
+      Buffer.from(
+        row.toString().replace(/,[^,]+,/, `,${['NaN', 'Infinity', '-5', '100.5', '-0.01', '1e999'][rand(6)]},`),
+      ),
     (row) => Buffer.concat([row, Buffer.from('\r')]), // CRLF
     () => Buffer.alloc(0), // blank
   ];
@@ -66,7 +74,7 @@ test('100,000 mutations through the live follower: no crash, bounded memory, exa
   const tail = new TailFile(path, ingest, { maxLineBytes: MAX_LINE, chunkBytes: 64 * 1024 });
   const rssBefore = process.memoryUsage().rss;
   let peak = 0;
-  for (let at = 0; at < text.length; ) {
+  for (let at = 0; at < text.length;) {
     const n = 1 + rand(rand(2) ? 64 : 200_000);
     appendFileSync(path, text.subarray(at, at + n));
     at += n;
@@ -78,8 +86,13 @@ test('100,000 mutations through the live follower: no crash, bounded memory, exa
   t.is(stats.samples, count);
   t.is(stats.cpu.sum, cpuHundredths / 100, 'the sum is exact, not a float sum that depends on the order');
   t.is(stats.ram.max, ramMax);
-  t.true(stats.rejected.too_long > 0 && stats.rejected.columns > 0 && stats.rejected.number > 0 && stats.rejected.range > 0, JSON.stringify(stats.rejected));
+  t.true(
+    stats.rejected.too_long > 0 && stats.rejected.columns > 0 && stats.rejected.number > 0 && stats.rejected.range > 0,
+    JSON.stringify(stats.rejected),
+  );
   t.true(stats.headers > 0);
   t.true(peak < 256 * 1024 * 1024, `memory stayed bounded (grew ${(peak / 1048576).toFixed(0)} MiB)`);
-  t.log(`${lines.length} lines, ${count} valid, rejected ${JSON.stringify(stats.rejected)}, RSS growth ${(peak / 1048576).toFixed(0)} MiB`);
+  t.log(
+    `${lines.length} lines, ${count} valid, rejected ${JSON.stringify(stats.rejected)}, RSS growth ${(peak / 1048576).toFixed(0)} MiB`,
+  );
 });

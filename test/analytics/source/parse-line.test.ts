@@ -57,7 +57,12 @@ test('values equal Number() of the text exactly', (t) => {
 });
 
 test('columns are mapped by header name, in any order, with unknown columns ignored', (t) => {
-  t.deepEqual(judge('60.5,host-a,1700000000000,45.12', 'ram,host,timestamp,cpu').sample, [1700000000000, 45.12, 60.5, NaN]);
+  t.deepEqual(judge('60.5,host-a,1700000000000,45.12', 'ram,host,timestamp,cpu').sample, [
+    1700000000000,
+    45.12,
+    60.5,
+    NaN,
+  ]);
   t.is(judge('60.5,1700000000000,45.12', 'ram,host,timestamp,cpu').result, Line.Columns);
 });
 
@@ -89,7 +94,10 @@ test('duplicate headers mid-file are skipped and counted; seq gaps counted', asy
 
 test('a torn row is rejected, never glued to the next; the final unterminated line is judged', async (t) => {
   const dir = await tempDir();
-  const r = ingestText(dir, `${HEADER}\n1700000000000,10,20,1\n1700000000001,3\n1700000000002,30,40,3\n1700000000003,50,60,4`).stats.report();
+  const r = ingestText(
+    dir,
+    `${HEADER}\n1700000000000,10,20,1\n1700000000001,3\n1700000000002,30,40,3\n1700000000003,50,60,4`,
+  ).stats.report();
   t.is(r.samples, 3);
   t.is(r.rejected.columns, 1);
 });
@@ -97,7 +105,12 @@ test('a torn row is rejected, never glued to the next; the final unterminated li
 test('a 10 MB line is skipped as too_long with the rows around it kept', async (t) => {
   const dir = await tempDir();
   const huge = Buffer.alloc(10 * 1024 * 1024, 0x37);
-  const text = Buffer.concat([Buffer.from(`${HEADER}\n1700000000000,10,20,1\n`), huge, Buffer.from('\n1700000000001,30,40,2\n'), huge]);
+  const text = Buffer.concat([
+    Buffer.from(`${HEADER}\n1700000000000,10,20,1\n`),
+    huge,
+    Buffer.from('\n1700000000001,30,40,2\n'),
+    huge,
+  ]);
   const r = ingestText(dir, text).stats.report();
   t.is(r.samples, 2);
   t.is(r.rejected.too_long, 2);
@@ -106,7 +119,10 @@ test('a 10 MB line is skipped as too_long with the rows around it kept', async (
 
 test('one stray quote swallows nothing after its own line', async (t) => {
   const dir = await tempDir();
-  const r = ingestText(dir, `${HEADER}\n1700000000000,"10,20,1\n1700000000001,30,40,2\n1700000000002,30,40,3\n`).stats.report();
+  const r = ingestText(
+    dir,
+    `${HEADER}\n1700000000000,"10,20,1\n1700000000001,30,40,2\n1700000000002,30,40,3\n`,
+  ).stats.report();
   t.is(r.samples, 2);
   t.is(r.rejected.total, 1);
 });
@@ -114,7 +130,32 @@ test('one stray quote swallows nothing after its own line', async (t) => {
 test('fast path and csv-parse give the same result on random valid and invalid lines', (t) => {
   let seed = 7;
   const rand = (n: number): number => Math.floor(((seed = (seed * 16807) % 2147483647) / 2147483647) * n);
-  const pieces = ['1700000000000', '45', '45.1', '45.12', '045.5', '100', '100.0', '100.01', '0', '0.00', '-3', '1e2', '', ' 7', '7 ', 'x', '.5', '5.', '12345678901234567', '999999999999999', '3.14159265358979', '"4"', 'NaN', '\t9'];
+  const pieces = [
+    '1700000000000',
+    '45',
+    '45.1',
+    '45.12',
+    '045.5',
+    '100',
+    '100.0',
+    '100.01',
+    '0',
+    '0.00',
+    '-3',
+    '1e2',
+    '',
+    ' 7',
+    '7 ',
+    'x',
+    '.5',
+    '5.',
+    '12345678901234567',
+    '999999999999999',
+    '3.14159265358979',
+    '"4"',
+    'NaN',
+    '\t9',
+  ];
   const fast = new LineParser();
   const slow = new LineParser({ fast: false });
   const header = Buffer.from(HEADER);
@@ -125,7 +166,9 @@ test('fast path and csv-parse give the same result on random valid and invalid l
   let blank = 0;
   for (let i = 0; i < 50_000; i++) {
     const n = 1 + rand(6);
-    const fields = Array.from({ length: n }, () => (rand(3) === 0 ? pieces[rand(pieces.length)]! : String(rand(2) ? rand(101) : (rand(10001) / 100).toFixed(rand(3)))));
+    const fields = Array.from({ length: n }, () =>
+      rand(3) === 0 ? pieces[rand(pieces.length)]! : String(rand(2) ? rand(101) : (rand(10001) / 100).toFixed(rand(3))),
+    );
     if (rand(2)) fields[0] = String(1_600_000_000_000 + rand(1e9));
     const line = Buffer.from(fields.join(',') + (rand(10) === 0 ? '\r' : ''));
     // digits[.digits] fields of at most 15 digits: the lines the fast path must take itself
@@ -136,11 +179,21 @@ test('fast path and csv-parse give the same result on random valid and invalid l
     if (a !== b) return t.fail(`result differs for ${JSON.stringify(line.toString())}: fast ${a}, csv-parse ${b}`);
     if (a === Line.Sample) {
       samples++;
-      if (fast.timestamp !== slow.timestamp || fast.cpu !== slow.cpu || fast.ram !== slow.ram || !Object.is(fast.seq, slow.seq)) return t.fail(`values differ for ${line.toString()}`);
+      if (
+        fast.timestamp !== slow.timestamp ||
+        fast.cpu !== slow.cpu ||
+        fast.ram !== slow.ram ||
+        !Object.is(fast.seq, slow.seq)
+      )
+        return t.fail(`values differ for ${line.toString()}`);
     }
   }
   t.true(samples > 1000, `enough valid lines (${samples})`);
   t.true(plain > 10_000, `enough plain lines (${plain})`);
-  t.is(fast.slowLines, 1 + 50_000 - plain - blank, 'the fast path took every plain line; only the others went to csv-parse');
+  t.is(
+    fast.slowLines,
+    1 + 50_000 - plain - blank,
+    'the fast path took every plain line; only the others went to csv-parse',
+  );
   t.is(slow.slowLines, 1 + 50_000 - blank);
 });

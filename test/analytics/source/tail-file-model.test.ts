@@ -30,7 +30,11 @@ class Real {
   events = new Collector();
   tail: TailFile;
   seen: number[] = [];
-  checkpoint: { position: FilePosition | null; parser: ParserState; seen: number } = { position: null, parser: { mapping: null }, seen: 0 };
+  checkpoint: { position: FilePosition | null; parser: ParserState; seen: number } = {
+    position: null,
+    parser: { mapping: null },
+    seen: 0,
+  };
 
   constructor(dir: string) {
     this.path = join(dir, 'telemetry.csv');
@@ -59,7 +63,11 @@ class Real {
   }
 
   save(): void {
-    this.checkpoint = { position: roundTrip(this.tail.position), parser: this.events.parser.save(), seen: this.seen.length };
+    this.checkpoint = {
+      position: roundTrip(this.tail.position),
+      parser: this.events.parser.save(),
+      seen: this.seen.length,
+    };
   }
 
   /** Rows in a file about to disappear or be rewritten are read first (as the live app would, given time). */
@@ -74,7 +82,8 @@ class Real {
 
   rotate(): void {
     this.finishPartial();
-    for (let i = KEEP - 1; i >= 1; i--) if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
+    for (let i = KEEP - 1; i >= 1; i--)
+      if (existsSync(`${this.path}.${i}`)) renameSync(`${this.path}.${i}`, `${this.path}.${i + 1}`);
     renameSync(this.path, `${this.path}.1`);
     writeFileSync(this.path, HEADER);
   }
@@ -181,8 +190,12 @@ test('random scripts of appends, rotations (chains of 200+), losses, faults and 
       runs++;
       longest = Math.max(longest, real.seen.length);
       if (real.fs.open.size !== 0) throw new Error(`${real.fs.open.size} descriptors left open`);
-      if (real.events.rejected !== 0) throw new Error(`${real.events.rejected} rows rejected: a partial line was judged`);
-      if (JSON.stringify(real.seen) !== JSON.stringify(model.expected)) throw new Error(`seen ${real.seen.length} rows, expected ${model.expected.length}: first difference at ${real.seen.findIndex((s, i) => s !== model.expected[i])}`);
+      if (real.events.rejected !== 0)
+        throw new Error(`${real.events.rejected} rows rejected: a partial line was judged`);
+      if (JSON.stringify(real.seen) !== JSON.stringify(model.expected))
+        throw new Error(
+          `seen ${real.seen.length} rows, expected ${model.expected.length}: first difference at ${real.seen.findIndex((s, i) => s !== model.expected[i])}`,
+        );
     }),
     { numRuns: 40, seed: 20261128 },
   );

@@ -58,7 +58,8 @@ test('a rotation chain of 250 files is read once, in order, over bounded polls; 
   const dir = await tempDir();
   const path = join(dir, 'telemetry.csv');
   let seq = 0;
-  const file = (): string => HEADER + Array.from({ length: 10 }, () => `${1_700_000_000_000 + ++seq},1,2,${seq}\n`).join('');
+  const file = (): string =>
+    HEADER + Array.from({ length: 10 }, () => `${1_700_000_000_000 + ++seq},1,2,${seq}\n`).join('');
   for (let i = 250; i >= 1; i--) writeFileSync(`${path}.${i}`, file());
   writeFileSync(path, file());
   const events = new Collector();
@@ -75,7 +76,10 @@ test('a rotation chain of 250 files is read once, in order, over bounded polls; 
     }
   }
   t.true(polls > 20, `the budget splits the catch-up (${polls} polls)`);
-  t.deepEqual(events.seqs, Array.from({ length: 2510 }, (_, i) => i + 1));
+  t.deepEqual(
+    events.seqs,
+    Array.from({ length: 2510 }, (_, i) => i + 1),
+  );
   t.true(tail.position!.done.length <= 250);
   // the oldest files leave the chain (keep shrinks): the reader forgets them, re-reads nothing
   for (let i = 250; i > 10; i--) rmSync(`${path}.${i}`);

@@ -346,7 +346,8 @@ interface Window {
   /** `cpu.avg`, `window.ram.max`: a figure of the stats, or undefined. */
   function figure(stats: StatsView, path: string): number | undefined {
     let at: unknown = stats;
-    for (const k of path.split('.')) at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[k] : undefined;
+    for (const k of path.split('.'))
+      at = at !== null && typeof at === 'object' ? (at as Record<string, unknown>)[k] : undefined;
     return typeof at === 'number' ? at : undefined;
   }
 
