@@ -22,6 +22,7 @@ import { createAnalysis } from './analysis.js';
 import { createDashboard, type Dashboard } from './dashboard/dashboard.js';
 import { LiveFeed } from './dashboard/live-feed.js';
 import { viewState } from './dashboard/view-state.js';
+import type { StateView } from './dashboard/wire.js';
 import { analyticsMetrics, type ChannelCounts } from './metrics.js';
 import {
   createAlertmanagerChannel,
@@ -294,7 +295,7 @@ const registry = analyticsMetrics({
 });
 const routes = new Map<string, Handler>([['/metrics', metricsRoute(registry)]]);
 if (feed) {
-  const state = (): Record<string, unknown> =>
+  const state = (): StateView =>
     viewState({
       host: hostname(),
       now: clock.now(),

@@ -4,6 +4,21 @@ import { counterFrom, createRegistry, gaugeFrom, type Registry } from '../../com
 import { percentToRatio } from '../../common/ratio.js';
 import { Counter } from './worker-protocol.js';
 
+/** The counters of the shared block, as Prometheus counters. */
+const COUNTERS: [name: string, help: string, slot: number][] = [
+  ['telemetry_samples_produced_total', 'Samples taken by the producer since start.', Counter.produced],
+  ['telemetry_samples_written_total', 'Samples written to the CSV since start.', Counter.written],
+  ['telemetry_samples_dropped_total', 'Samples dropped because the queue was full (whenFull: drop).', Counter.dropped],
+  ['telemetry_write_errors_total', 'Failed attempts to open, write or sync the CSV.', Counter.writeErrors],
+  [
+    'telemetry_samples_orphaned_total',
+    'Samples written to a telemetry.csv that had been deleted or replaced (noticed within 1 s).',
+    Counter.orphaned,
+  ],
+  ['telemetry_rotations_total', 'Rotations of telemetry.csv since start.', Counter.rotations],
+  ['telemetry_skipped_ticks_total', 'Sampling ticks skipped because the sampler was late.', Counter.skippedTicks],
+];
+
 export function engineMetrics(counters: Float64Array, queueDepth: () => number): Registry {
   const registry = createRegistry('telemetry-engine');
   const written = (): boolean => counters[Counter.written]! > 0;
@@ -19,48 +34,7 @@ export function engineMetrics(counters: Float64Array, queueDepth: () => number):
     'When the last sample written was taken (its own timestamp, Unix seconds).',
     () => (written() ? Number(`${counters[Counter.lastTimestamp]!}e-3`) : null),
   );
-  counterFrom(
-    registry,
-    'telemetry_samples_produced_total',
-    'Samples taken by the producer since start.',
-    () => counters[Counter.produced]!,
-  );
-  counterFrom(
-    registry,
-    'telemetry_samples_written_total',
-    'Samples written to the CSV since start.',
-    () => counters[Counter.written]!,
-  );
-  counterFrom(
-    registry,
-    'telemetry_samples_dropped_total',
-    'Samples dropped because the queue was full (whenFull: drop).',
-    () => counters[Counter.dropped]!,
-  );
-  counterFrom(
-    registry,
-    'telemetry_write_errors_total',
-    'Failed attempts to open, write or sync the CSV.',
-    () => counters[Counter.writeErrors]!,
-  );
-  counterFrom(
-    registry,
-    'telemetry_samples_orphaned_total',
-    'Samples written to a telemetry.csv that had been deleted or replaced (noticed within 1 s).',
-    () => counters[Counter.orphaned]!,
-  );
-  counterFrom(
-    registry,
-    'telemetry_rotations_total',
-    'Rotations of telemetry.csv since start.',
-    () => counters[Counter.rotations]!,
-  );
-  counterFrom(
-    registry,
-    'telemetry_skipped_ticks_total',
-    'Sampling ticks skipped because the sampler was late.',
-    () => counters[Counter.skippedTicks]!,
-  );
+  for (const [name, help, slot] of COUNTERS) counterFrom(registry, name, help, () => counters[slot]!);
   gaugeFrom(registry, 'telemetry_queue_depth', 'Samples waiting in the producer-to-writer queue.', queueDepth);
   return registry;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { checkConfig, loadConfig, projectRoot } from '../../common/config.js';
 import { configSchema } from '../../common/config-schema.js';
 import { ConfigInvalidError } from '../../common/errors.js';
+import { configurationDoc } from '../../scripts/configuration-doc.js';
 import { tempDir } from '../helpers.js';
 
 test('without any file every default comes from the schema; paths resolve against cwd', async (t) => {
@@ -87,4 +88,12 @@ test('timer periods above 2^31 − 1 ms (Node timers overflow and fire at once) 
 
 test('config/telemetry.schema.json is the typed schema written out (refresh: node dist/common/config-schema.js > config/telemetry.schema.json)', (t) => {
   t.deepEqual(JSON.parse(readFileSync(join(projectRoot, 'config', 'telemetry.schema.json'), 'utf8')), configSchema);
+});
+
+test('docs/configuration.md is written from the schema (refresh: node dist/scripts/configuration-doc.js > docs/configuration.md)', (t) => {
+  const doc = readFileSync(join(projectRoot, 'docs', 'configuration.md'), 'utf8');
+  t.is(doc, configurationDoc());
+  // every key of the default configuration file is documented
+  for (const key of ['engine.queue.whenFull', 'analytics.checkpointMs', 'alertmanager.resendMs'])
+    t.true(doc.includes(`| \`${key}\` |`), key);
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../../common/config.js';
 import type { Handler } from '../../../common/http-server.js';
 import type { FeedEvent, LiveFeed } from './live-feed.js';
+import type { StateView } from './wire.js';
 
 const STATS_MS = 1000;
 const HEARTBEAT_MS = 15_000;
@@ -20,7 +21,7 @@ const SLOW_CLIENT_BYTES = 4 << 20;
 const RETRY_MS = 1000;
 
 /** The dashboard's view of the app, built on request: the shell supplies it. */
-export type StateOf = () => Record<string, unknown>;
+export type StateOf = () => StateView;
 
 interface StaticFile {
   type: string;

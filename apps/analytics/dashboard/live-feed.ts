@@ -6,6 +6,7 @@
 //   flush() ─▶ numbered events in a bounded ring: a reconnect with Last-Event-ID replays what it
 //              missed, or gets a full snapshot when it is too far behind or from an earlier boot
 import type { Transition } from '../rules/alerting.js';
+import type { Point, ShownTransition } from './wire.js';
 
 /** Sample time per bucket: at most 10 points per second of samples, whatever the rate. */
 export const BUCKET_MS = 100;
@@ -17,19 +18,9 @@ const RECENT_TRANSITIONS = 50;
 const RING_EVENTS = 2_000;
 
 /** [time of the bucket's newest sample (ms), cpu avg, cpu max, ram avg, ram max] */
-export type Point = [number, number, number, number, number];
 
 /** Two points of one bucket: the later one (the bucket grown) replaces the earlier. */
 const sameBucket = (a: number, b: number): boolean => Math.floor(a / BUCKET_MS) === Math.floor(b / BUCKET_MS);
-
-export interface ShownTransition {
-  rule: string;
-  state: 'firing' | 'resolved';
-  timestamp: number;
-  value: number;
-  /** Further transitions of this rule folded into this one (same flush). */
-  coalesced: number;
-}
 
 export interface FeedEvent {
   id: number;

@@ -3,20 +3,7 @@
 import { conditionOf, describeRule } from '../rules/describe-rule.js';
 import type { Rule } from '../rules/rule.js';
 import type { Stats } from '../stats.js';
-import type { ShownTransition } from './live-feed.js';
-
-type RuleState = 'ok' | 'pending' | 'firing' | 'flapping';
-
-interface RuleView {
-  name: string;
-  condition: string;
-  severity: string;
-  metric: 'cpu' | 'ram' | null;
-  threshold: number | null;
-  state: RuleState;
-  /** Since when it is in that state (ms), when known. */
-  since: number | null;
-}
+import type { RuleView, ShownTransition, StateView } from './wire.js';
 
 export interface ViewInputs {
   host: string;
@@ -30,11 +17,11 @@ export interface ViewInputs {
   recent: ShownTransition[];
 }
 
-export function viewState(v: ViewInputs): Record<string, unknown> {
+export function viewState(v: ViewInputs): StateView {
   const rules: RuleView[] = v.rules.map((rule) => {
     const s = v.phase(rule.name);
     const lastChange = v.recent.findLast((t) => t.rule === rule.name)?.timestamp ?? null;
-    const state: RuleState = v.flapping(rule.name)
+    const state: RuleView['state'] = v.flapping(rule.name)
       ? 'flapping'
       : s?.phase === 'firing'
         ? 'firing'

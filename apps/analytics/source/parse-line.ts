@@ -10,16 +10,17 @@ import { COLUMNS } from '../../../common/csv-format.js';
 export const REASONS = ['columns', 'number', 'range', 'too_long'] as const;
 export type Reason = (typeof REASONS)[number];
 
+/** What a line turned out to be (in-process only, never saved). */
 export const enum Line {
-  Sample = 0,
+  Sample,
   /** The first line of a file, naming its columns. */
-  Header = 1,
+  Header,
   /** A header line anywhere else: skipped and counted. */
-  RepeatedHeader = 2,
-  Blank = 3,
-  Columns = 4,
-  Number = 5,
-  Range = 6,
+  RepeatedHeader,
+  Blank,
+  Columns,
+  Number,
+  Range,
 }
 
 export const REASON_OF: Partial<Record<Line, Reason>> = {

@@ -6,8 +6,8 @@ import {
   LiveFeed,
   MAX_POINTS_PER_FLUSH,
   mergePoints,
-  type Point,
 } from '../../../apps/analytics/dashboard/live-feed.js';
+import type { Point } from '../../../apps/analytics/dashboard/wire.js';
 import { notice } from '../notice-fixture.js';
 
 const T = 1_800_000_000_000;

@@ -1,50 +1,8 @@
 // The live dashboard: Server-Sent Events from /events into two uPlot charts, the rules, recent
-// transitions and statistics. A classic script beside uPlot's (no bundler, no CDN);
-// window.telemetryDashboard exposes its state for tests and the curious.
+// transitions and statistics. A module script after uPlot's (no bundler, no CDN), whose global it
+// uses; window.telemetryDashboard exposes its state for tests and the curious.
 
-/** [ms, cpuAvg, cpuMax, ramAvg, ramMax] of one bucket (apps/analytics/dashboard/live-feed.ts). */
-type Point = [number, number, number, number, number];
-
-interface RuleView {
-  name: string;
-  condition: string;
-  severity: string;
-  metric: 'cpu' | 'ram' | null;
-  threshold: number | null;
-  state: 'ok' | 'pending' | 'firing' | 'flapping';
-  since: number | null;
-}
-
-interface ShownTransition {
-  rule: string;
-  state: 'firing' | 'resolved';
-  timestamp: number;
-  value: number;
-  coalesced: number;
-}
-
-interface Summary {
-  avg: number | null;
-  min: number | null;
-  max: number | null;
-}
-
-interface StatsView {
-  samples: number;
-  cpu: Summary;
-  ram: Summary;
-  window: { samples: number; cpu: Summary; ram: Summary } | null;
-  rejected: Record<string, number> & { total: number };
-  gaps: number;
-  lagBytes: number;
-}
-
-interface StateView {
-  host: string;
-  lastSampleAt: number | null;
-  rules: RuleView[];
-  stats: StatsView;
-}
+import type { Point, RuleView, ShownTransition, StateView, StatsView } from '../wire.js';
 
 interface Snapshot extends StateView {
   boot: string;
@@ -89,9 +47,10 @@ interface DashboardState {
   firingAt: Record<string, number>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-unused-vars -- merges into the DOM's Window (declaration merging)
-interface Window {
-  telemetryDashboard: { data: Series; state: DashboardState };
+declare global {
+  interface Window {
+    telemetryDashboard: { data: Series; state: DashboardState };
+  }
 }
 
 (() => {
@@ -351,6 +310,31 @@ interface Window {
     return typeof at === 'number' ? at : undefined;
   }
 
+  /** The statistics table's rows: a figure cell per aggregate, filled by renderStats(). */
+  function buildStatRows(): void {
+    const rows = [
+      ['CPU, all time', 'cpu'],
+      ['CPU, window', 'window.cpu'],
+      ['RAM, all time', 'ram'],
+      ['RAM, window', 'window.ram'],
+    ] as const;
+    $('stat-rows').replaceChildren(
+      ...rows.map(([label, path]) => {
+        const tr = document.createElement('tr');
+        const th = document.createElement('th');
+        th.scope = 'row';
+        th.textContent = label;
+        tr.append(th);
+        for (const figure of ['avg', 'min', 'max']) {
+          const td = document.createElement('td');
+          td.dataset.stat = `${path}.${figure}`;
+          tr.append(td);
+        }
+        return tr;
+      }),
+    );
+  }
+
   function renderStats(): void {
     const s = state.stats;
     if (!s) return;
@@ -491,6 +475,7 @@ interface Window {
     }
   });
 
+  buildStatRows();
   makeChart('cpu', 'CPU', css('--cpu'));
   makeChart('ram', 'RAM', css('--ram'));
   setInterval(renderFreshness, 1000);
