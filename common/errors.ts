@@ -1,4 +1,4 @@
-// One error catalogue: callers match on `code`, never on message text (listed in README).
+// One error catalogue: callers match on `code`, never on message text (listed in docs/operations.md).
 
 /** A place in an input file, for messages of the form `file:line:col: message`. */
 export interface Problem {
