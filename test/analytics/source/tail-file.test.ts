@@ -1,7 +1,7 @@
 // The follower's single cases: missing and deleted files, partial and too-long lines, long
 // rotation chains, stat and fstat faults. The random scripts live in tail-file-model.test.ts.
 import test from 'ava';
-import { appendFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TailFile } from '../../../apps/analytics/source/tail-file.js';
 import { roundTrip, tempDir } from '../../helpers.js';
@@ -132,4 +132,26 @@ test('a failing fstat right after open leaks no descriptor', async (t) => {
   t.deepEqual(events.seqs, [1]);
   tail.close();
   t.is(fs.open.size, 0);
+});
+
+test('lagBytes counts the rest of the file being read and every newer file of the chain', async (t) => {
+  const dir = await tempDir();
+  const path = join(dir, 'telemetry.csv');
+  const rows = (from: number, n: number): string =>
+    Array.from({ length: n }, (_, i) => `${1_700_000_000_000 + from + i},1,2,${from + i}\n`).join('');
+  writeFileSync(`${path}.2`, HEADER + rows(1, 10));
+  writeFileSync(`${path}.1`, HEADER + rows(11, 10));
+  writeFileSync(path, HEADER + rows(21, 10));
+  const size = (p: string): number => readFileSync(p).length;
+  const events = new Collector();
+  // a small budget: the first poll stops inside the oldest file
+  const tail = new TailFile(path, events, { maxLineBytes: 64, chunkBytes: 64 });
+  t.is(tail.lagBytes, size(`${path}.2`) + size(`${path}.1`) + size(path), 'nothing opened yet: the whole chain');
+  tail.poll(64);
+  const read = tail.position!.offset;
+  t.true(read > 0 && read < size(`${path}.2`));
+  t.is(tail.lagBytes, size(`${path}.2`) - read + size(`${path}.1`) + size(path));
+  tail.poll();
+  t.is(tail.lagBytes, 0);
+  t.is(events.seqs.length, 30);
 });
