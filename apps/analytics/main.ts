@@ -165,6 +165,8 @@ function checkpoint(durable = true): void {
   savedAt = clock.now();
 }
 const notifier = new Notifier({ announcer, queued, console: consoleChannel, checkpoint });
+// rules removed while the app was down: what was told of them ends now
+notifier.replace(announced(rules), clock.now());
 /** Transitions from the rules: shown on the dashboard (all of them), announced (see Notifier). */
 function judged(transitions: Transition[], now: number): void {
   if (feed) for (const t of transitions) feed.onTransition(t);
@@ -195,7 +197,7 @@ function turn(): void {
   if (moved) dirty = true;
   alerting.tick(now);
   judged(alerting.take(), now);
-  notifier.tick(now);
+  notifier.tick(now, alerting.currentFirings());
   // a periodic save need not survive a power loss (an older state is read on from exactly): no directory fsync
   if (dirty && flushDue(now, savedAt, analytics.checkpointMs, moved)) checkpoint(false);
   // points coalesce for a full FLUSH_MS (a fast writer brings many turns in that time)
@@ -224,8 +226,9 @@ const onCsvEvent = (): void => {
   });
 };
 const applyRules = (next: Rule[]): ReturnType<typeof alerting.replace> => {
-  announcer.replace(announced(next));
-  return alerting.replace(next);
+  const change = alerting.replace(next);
+  notifier.replace(announced(next), clock.now());
+  return change;
 };
 const csvWatch = watchFile(csvPath, onCsvEvent);
 const stopWatchingRules = watchRules(analytics.rules, applyRules);

@@ -43,6 +43,7 @@ const notice = {
     since: time,
     firedAt: time,
     episode: { ...count, default: 0 },
+    reason: { enum: ['rule changed', 'rule removed'] },
     flap: {
       type: ['object', 'null'],
       default: null,
@@ -110,6 +111,7 @@ export const analyticsState = {
       required: ['lastArrival', 'rules'],
       properties: {
         lastArrival: time,
+        latest: time,
         rules: {
           type: 'object',
           additionalProperties: {
@@ -128,6 +130,8 @@ export const analyticsState = {
                 },
               },
               episodes: { ...count, default: 0 },
+              rejudge: { type: 'boolean' },
+              last: finite,
               window: {
                 type: 'array',
                 maxItems: 1 << 21,
@@ -160,6 +164,7 @@ export const analyticsState = {
               last: notice,
             },
           },
+          told: notice,
         },
       },
     },

@@ -4,7 +4,10 @@
 //   transitions ─▶ too old? (catching up on history: recorded, not announced)
 //               ─▶ flapping? (held back and counted; one `flapping`, summaries per `repeat`, one `settled`)
 //               ─▶ notices for the channels
+//   current firings not told (held back as history) ─▶ one `firing` (SPEC "The current state is always told")
+//   rules removed while told firing ─▶ one `resolved` (reason `rule removed`)
 //
+// It owns what was told, by rule; the rule's phase is Alerting's.
 // A rule flaps once `flap.changes` announced changes (firing + resolved) fall within `flap.window`,
 // like Nagios' flap detection but counted on what was announced, so it damps exactly the noise a
 // user would see. It settles after a whole window without a change, saying the state it is in now.
@@ -38,6 +41,8 @@ export interface AnnounceState {
   /** Wall-clock times of the announced changes within the flap window. */
   changes: number[];
   flapping: Flapping | null;
+  /** The firing that was told (its resolve, if the rule goes away, is built from it). */
+  told?: Transition;
 }
 
 export type AnnouncerState = Record<string, AnnounceState>;
@@ -54,15 +59,32 @@ export class Announcer {
   private rules = new Map<string, AnnouncedRule>();
   private states = new Map<string, AnnounceState>();
 
+  /** Restores `saved`; rules gone from `rules` since are ended by the first replace() (see main). */
   constructor(rules: AnnouncedRule[], saved: AnnouncerState = {}) {
     for (const [name, state] of Object.entries(saved)) this.states.set(name, state);
-    this.replace(rules);
+    this.rules = new Map(rules.map((r) => [r.name, r]));
   }
 
-  /** New rules (a reload): states of rules that still exist are kept. */
-  replace(rules: AnnouncedRule[]): void {
+  /**
+   * New rules (a reload, or the rules at start against the saved state) at wall-clock `now`:
+   * states of rules that still exist are kept; a removed rule that was told firing (or flapping)
+   * gets one `resolved`, reason `rule removed`.
+   */
+  replace(rules: AnnouncedRule[], now: number): Transition[] {
     this.rules = new Map(rules.map((r) => [r.name, r]));
-    for (const name of this.states.keys()) if (!this.rules.has(name)) this.states.delete(name);
+    const notices: Transition[] = [];
+    for (const [name, s] of this.states) {
+      if (this.rules.has(name)) continue;
+      const told = s.told ?? s.flapping?.last;
+      if (told && (s.firing || s.flapping)) notices.push(this.ended(told, now, 'rule removed'));
+      this.states.delete(name);
+    }
+    return notices;
+  }
+
+  private ended(told: Transition, now: number, reason: 'rule removed'): Transition {
+    const { key: _key, ...rest } = told;
+    return { ...rest, kind: 'resolved', timestamp: Math.max(now, told.firedAt), flap: null, reason };
   }
 
   get flappingCount(): number {
@@ -86,6 +108,12 @@ export class Announcer {
       const rule = this.rules.get(t.rule);
       if (!rule) continue;
       const s = this.stateOf(t.rule);
+      if (t.reason) {
+        // an edit ended it: whatever was told (firing or flapping) is taken back once
+        if (s.firing || s.flapping) out.notices.push(t);
+        this.states.set(t.rule, { firing: false, changes: s.changes, flapping: null });
+        continue;
+      }
       if (s.flapping) {
         if (t.kind === 'firing' || t.kind === 'resolved') this.hold(s.flapping, t, now);
         continue;
@@ -102,6 +130,21 @@ export class Announcer {
       }
     }
     return out;
+  }
+
+  /**
+   * Firings that are current (on a sample within HISTORY_MS of `now`) and were never told, because
+   * their firing was held back as history: each is told once now (its own key; since when it fires).
+   */
+  reconcile(current: Transition[], now: number): Transition[] {
+    const notices: Transition[] = [];
+    for (const t of current) {
+      const rule = this.rules.get(t.rule);
+      const s = this.stateOf(t.rule);
+      if (!rule || s.firing || s.flapping || t.timestamp < now - HISTORY_MS) continue;
+      notices.push(this.change(rule, s, t, now));
+    }
+    return notices;
   }
 
   /** Flapping rules settle after a quiet window, or send their `repeat` summary. */
@@ -122,7 +165,7 @@ export class Announcer {
           key: `${f.trigger}:settled`,
           flap: { changes: f.held, windowMs: rule.flap.windowMs, firing },
         });
-        this.states.set(name, { firing, changes: [], flapping: null });
+        this.states.set(name, { firing, changes: [], flapping: null, ...(firing ? { told: f.last } : {}) });
       } else if (rule.repeatMs > 0 && now - f.lastSummaryAt >= rule.repeatMs) {
         f.summaries++;
         notices.push({
@@ -167,6 +210,8 @@ export class Announcer {
   /** An announced change, or the one that makes the rule flap. */
   private change(rule: AnnouncedRule, s: AnnounceState, t: Transition, now: number): Transition {
     s.firing = t.kind === 'firing';
+    if (s.firing) s.told = t;
+    else delete s.told;
     if (!rule.flap) return t;
     const windowMs = rule.flap.windowMs;
     s.changes = s.changes.filter((at) => at > now - windowMs && at <= now);

@@ -33,7 +33,7 @@ const STATE_WORDS: Record<Transition['kind'], string> = {
 };
 
 function stateOf(t: Transition): string {
-  if (!t.flap) return STATE_WORDS[t.kind];
+  if (!t.flap) return t.reason ? `${STATE_WORDS[t.kind]} (${t.reason})` : STATE_WORDS[t.kind];
   const held = `${t.flap.changes} ${t.kind === 'flapping' ? `changes within ${formatDuration(t.flap.windowMs)}` : 'changes held back'}`;
   return `${STATE_WORDS[t.kind]}${t.kind === 'settled' ? ` (now ${t.flap.firing ? 'firing' : 'ok'})` : ''}: ${held}`;
 }

@@ -22,6 +22,8 @@ export function formatAlert(t: Transition): string {
       return `ALERT settled ${t.rule} now ${now} after ${window} without a change; ${t.flap.changes} changes were held back (${t.severity})`;
     return `ALERT still flapping ${t.rule} now ${now}; ${t.flap.changes} changes held back since the last summary (${t.severity})`;
   }
+  // a rule edit ended it: no sample says so, the edit does
+  if (t.reason) return `ALERT resolved ${t.rule} (${t.reason}) after ${formatDuration(t.timestamp - t.firedAt)}`;
   if (t.op === 'absent') {
     if (t.kind === 'resolved')
       return `ALERT resolved ${t.rule} samples again after ${formatDuration(t.timestamp - t.since)} without data`;

@@ -8,7 +8,7 @@
 import { log } from '../../../common/log.js';
 import type { Transition } from '../rules/alerting.js';
 import { formatDuration } from '../rules/duration.js';
-import { HISTORY_MS, type Announcer } from './announce.js';
+import { HISTORY_MS, type AnnouncedRule, type Announcer } from './announce.js';
 import type { NotifyChannel } from './channel.js';
 
 export interface NotifierParts {
@@ -44,9 +44,15 @@ export class Notifier {
     this.dispatch(notices);
   }
 
-  /** Flapping rules settle or send their summaries. */
-  tick(now: number): void {
-    this.dispatch(this.parts.announcer.tick(now));
+  /** Flapping rules settle or send their summaries; current firings never told are told (see Announcer.reconcile). */
+  tick(now: number, currentFirings: Transition[]): void {
+    const { announcer } = this.parts;
+    this.dispatch([...announcer.tick(now), ...announcer.reconcile(currentFirings, now)]);
+  }
+
+  /** New rules (a reload, or the rules at start): a removed rule told firing gets its resolve. */
+  replace(rules: AnnouncedRule[], now: number): void {
+    this.dispatch(this.parts.announcer.replace(rules, now));
   }
 
   private dispatch(notices: Transition[]): void {

@@ -1,6 +1,8 @@
-// The shell around the pure core: holds the rules, their states and windows, turns state changes
-// into transitions, swaps rules on reload (unchanged rules keep their state, as Prometheus'
-// CopyState), and saves/restores everything with the analytics state.
+// The shell around the pure core, and the one owner of each rule's phase: holds the rules, their
+// states and windows, turns state changes into transitions, swaps rules on reload and restores
+// them after a restart (SPEC "Rule edits": an unchanged condition keeps its state, as Prometheus'
+// CopyState; a changed one is judged afresh on the next sample, and a firing it no longer holds
+// ends with one `resolved`). What was told about a removed rule is the announcer's to end.
 import type { Severity } from '../../../common/config.js';
 import {
   absentDue,
@@ -37,7 +39,11 @@ export interface Transition {
   episode: number;
   /** Flap notices: the changes counted or held back, the window, and whether the rule fires now. */
   flap: { changes: number; windowMs: number; firing: boolean } | null;
+  /** Set on a resolve that a rule edit caused rather than a sample. */
+  reason?: EditReason;
 }
+
+type EditReason = 'rule changed' | 'rule removed';
 
 /**
  * Idempotency key: rule, episode (counter and fire time) and transition, unique per episode and
@@ -55,6 +61,10 @@ interface Tracked<R extends Rule> {
   cpu: boolean;
   /** Firings so far; kept across definition changes so keys never repeat. */
   episodes: number;
+  /** Its condition changed while it fired: the next judgement starts afresh (see replace()). */
+  rejudge: boolean;
+  /** The value last judged (a removal's resolve says it). */
+  last: number;
 }
 
 interface SavedRule {
@@ -62,26 +72,28 @@ interface SavedRule {
   state: AlertState;
   episodes: number;
   window?: [number, number][];
+  rejudge?: boolean;
+  last?: number;
 }
 
 export interface AlertingState {
   lastArrival: number;
+  /** The latest sample time judged: rules never judge an earlier time. */
+  latest?: number;
   rules: Record<string, SavedRule>;
 }
 
 /**
  * What a restart restores of one rule (Prometheus' for-state restore): everything, when its
- * definition is unchanged (a `for` timer, a firing `absent` rule, the window); else only its
- * episode counter. Nothing is judged here: the next sample or tick decides, as it would have
- * without the restart.
+ * condition is unchanged (a `for` timer, a firing `absent` rule, the window); a firing whose
+ * condition changed meanwhile is judged afresh, as a live edit is; else only the episode counter.
+ * Nothing is judged here: the next sample or tick decides, as it would have without the restart.
  */
-function restoreRule(
-  definition: string,
-  saved: SavedRule | undefined,
-): Pick<SavedRule, 'state' | 'episodes' | 'window'> {
+function restoreRule(definition: string, saved: SavedRule | undefined): Omit<SavedRule, 'definition'> {
   if (!saved) return { state: INACTIVE, episodes: 0 };
-  if (saved.definition !== definition) return { state: INACTIVE, episodes: saved.episodes };
-  return { state: saved.state, episodes: saved.episodes, window: saved.window };
+  if (saved.definition === definition) return saved;
+  if (saved.state.phase === 'firing') return { state: saved.state, episodes: saved.episodes, rejudge: true, last: saved.last };
+  return { state: INACTIVE, episodes: saved.episodes };
 }
 
 export interface RulesChange {
@@ -94,6 +106,8 @@ export class Alerting {
   private thresholds: Tracked<ThresholdRule>[] = [];
   private absents: Tracked<AbsentRule>[] = [];
   private lastArrival: number;
+  /** The latest sample time judged (time only moves forward for rules). */
+  private latest = 0;
   private out: Transition[] = [];
   private readonly emit: (t: Transition) => void;
 
@@ -124,16 +138,31 @@ export class Alerting {
       .map((t) => ({ rule: t.rule, state: t.state }));
   }
 
-  /** Judges one accepted sample against every threshold rule. */
+  /**
+   * Judges one accepted sample against every threshold rule, at its timestamp or, for a row
+   * stamped earlier than one already judged, at the latest time seen (SPEC "Time only moves
+   * forward for rules": it never starts a `for` timer in the past or reaches back into a window).
+   */
   onSample(timestamp: number, cpu: number, ram: number): void {
+    const at = timestamp > this.latest ? (this.latest = timestamp) : this.latest;
     const thresholds = this.thresholds;
     for (let i = 0; i < thresholds.length; i++) {
       const t = thresholds[i]!;
       const sample = t.cpu ? cpu : ram;
-      const value = t.window === null ? sample : t.window.push(timestamp, sample);
-      const next = evaluateThreshold(t.rule, t.state, timestamp, value);
-      if (next !== t.state) this.change(t, next, timestamp, value);
+      const value = t.window === null ? sample : t.window.push(at, sample);
+      t.last = value;
+      if (t.rejudge) this.rejudge(t, evaluateThreshold(t.rule, INACTIVE, at, value), at, value);
+      else {
+        const next = evaluateThreshold(t.rule, t.state, at, value);
+        if (next !== t.state) this.change(t, next, at, value);
+      }
     }
+  }
+
+  /** A firing whose condition changed goes on as the same episode if the new condition fires at once, else resolves. */
+  private rejudge(t: Tracked<Rule>, next: AlertState, at: number, value: number): void {
+    t.rejudge = false;
+    if (next.phase !== 'firing') this.change(t, next, at, value, 'rule changed');
   }
 
   /** Samples arrived now (wall clock): firing absent rules resolve. */
@@ -161,9 +190,24 @@ export class Alerting {
 
   private judgeAbsent(now: number, arrived: boolean): void {
     for (const t of this.absents) {
-      const next = evaluateAbsent(t.rule, t.state, now, this.lastArrival, arrived);
-      if (next !== t.state) this.change(t, next, now, now - this.lastArrival);
+      const value = now - this.lastArrival;
+      t.last = value;
+      if (t.rejudge) this.rejudge(t, evaluateAbsent(t.rule, INACTIVE, now, this.lastArrival, arrived), now, value);
+      else {
+        const next = evaluateAbsent(t.rule, t.state, now, this.lastArrival, arrived);
+        if (next !== t.state) this.change(t, next, now, value);
+      }
     }
+  }
+
+  /**
+   * The threshold rules firing now, each as its firing transition (the same key as when it fired):
+   * what "the current state is always told" announces when that firing was held back as history.
+   */
+  currentFirings(): Transition[] {
+    return this.thresholds
+      .filter((t) => t.state.phase === 'firing' && !t.rejudge)
+      .map((t) => this.transitionOf(t, 'firing', this.latest, t.last, t.state));
   }
 
   /** Transitions since the last call, in order. */
@@ -173,29 +217,47 @@ export class Alerting {
     return out;
   }
 
-  /** Swaps in new rules: unchanged definitions keep state and window, removed rules go silently. */
+  /**
+   * Swaps in new rules (SPEC "Rule edits"): a rule whose condition is unchanged keeps its state,
+   * window and episode, and takes the new severity, channels, repeat and flap; a changed condition
+   * is judged afresh (a firing goes on only if the new condition fires at once); a removed rule
+   * goes (the announcer ends what it told of it).
+   */
   replace(rules: Rule[]): RulesChange {
     const old = new Map<string, Tracked<Rule>>([...this.thresholds, ...this.absents].map((t) => [t.rule.name, t]));
     const change: RulesChange = { added: [], changed: [], removed: [] };
     const keep = <R extends Rule>(rule: R): Tracked<R> => {
       const before = old.get(rule.name);
       old.delete(rule.name);
-      if (before?.rule.definition === rule.definition) return before as Tracked<R>;
+      if (before?.rule.definition === rule.definition) {
+        if (before.rule !== rule && JSON.stringify(before.rule) !== JSON.stringify(rule)) change.changed.push(rule.name);
+        before.rule = rule;
+        return before as Tracked<R>;
+      }
       (before ? change.changed : change.added).push(rule.name);
-      const threshold = rule.kind === 'threshold';
-      const window = threshold && rule.over ? new WindowAggregate(rule.over.aggregate, rule.over.ms) : null;
+      const firing = before?.state.phase === 'firing';
       return {
-        rule,
-        state: INACTIVE,
-        window,
-        cpu: threshold && rule.metric === 'cpu',
-        episodes: before?.episodes ?? 0,
+        ...this.track(rule, before?.episodes ?? 0),
+        ...(firing ? { state: before.state, rejudge: true, last: before.last } : {}),
       };
     };
     this.thresholds = rules.filter((r): r is ThresholdRule => r.kind === 'threshold').map(keep);
     this.absents = rules.filter((r): r is AbsentRule => r.kind === 'absent').map(keep);
     change.removed = [...old.keys()];
     return change;
+  }
+
+  private track<R extends Rule>(rule: R, episodes: number): Tracked<R> {
+    const threshold = rule.kind === 'threshold';
+    return {
+      rule,
+      state: INACTIVE,
+      window: threshold && rule.over ? new WindowAggregate(rule.over.aggregate, rule.over.ms) : null,
+      cpu: threshold && rule.metric === 'cpu',
+      episodes,
+      rejudge: false,
+      last: 0,
+    };
   }
 
   save(): AlertingState {
@@ -205,31 +267,47 @@ export class Alerting {
         definition: t.rule.definition,
         state: t.state,
         episodes: t.episodes,
+        last: t.last,
+        ...(t.rejudge ? { rejudge: true } : {}),
         ...(t.window ? { window: t.window.save() } : {}),
       };
     }
-    return { lastArrival: this.lastArrival, rules };
+    return { lastArrival: this.lastArrival, latest: this.latest, rules };
   }
 
   /** Restores the saved state (see restoreRule); the last arrival is the saved one, not the start-up time. */
   restore(saved: AlertingState): void {
     this.lastArrival = saved.lastArrival;
+    this.latest = saved.latest ?? 0;
     for (const t of [...this.thresholds, ...this.absents]) {
       const r = restoreRule(t.rule.definition, saved.rules[t.rule.name]);
       t.state = r.state;
       t.episodes = r.episodes;
+      t.rejudge = r.rejudge ?? false;
+      t.last = r.last ?? 0;
       if (t.window && r.window) t.window.restore(r.window);
     }
   }
 
-  private change(t: Tracked<Rule>, next: AlertState, timestamp: number, value: number): void {
+  private change(t: Tracked<Rule>, next: AlertState, timestamp: number, value: number, reason?: EditReason): void {
     const kind = transitionOf(t.state, next);
     const episode = next.phase === 'firing' ? next : t.state;
     t.state = next;
     if (!kind) return;
     if (kind === 'firing') t.episodes++;
+    this.emit(this.transitionOf(t, kind, timestamp, value, episode, reason));
+  }
+
+  private transitionOf(
+    t: Tracked<Rule>,
+    kind: TransitionKind,
+    timestamp: number,
+    value: number,
+    episode: AlertState,
+    reason?: EditReason,
+  ): Transition {
     const r = t.rule;
-    this.emit({
+    return {
       rule: r.name,
       kind,
       timestamp,
@@ -243,6 +321,7 @@ export class Alerting {
       firedAt: episode.firedAt,
       episode: t.episodes,
       flap: null,
-    });
+      ...(reason ? { reason } : {}),
+    };
   }
 }

@@ -109,7 +109,7 @@ function toRule(
       if (r[key] !== undefined) problem(key, `"${key}" does not apply to an absent rule`);
     const absentMs = duration(r.absent);
     if (absentMs <= 0) problem('absent', 'absent must be longer than 0');
-    return { ...base, kind: 'absent', absentMs, definition: JSON.stringify({ ...base, absentMs }) };
+    return { ...base, kind: 'absent', absentMs, definition: JSON.stringify({ absentMs }) };
   }
   if (r.metric === undefined) problem(null, 'needs a metric (cpu or ram)');
   if ((r.over === undefined) !== (r.aggregate === undefined))
@@ -134,7 +134,8 @@ function toRule(
     forMs: duration(r.for ?? defaults.for),
     over: r.over !== undefined && r.aggregate !== undefined ? { ms: overMs, aggregate: r.aggregate } : null,
   } satisfies Omit<ThresholdRule, 'definition'>;
-  return { ...rule, definition: JSON.stringify(rule) };
+  const { metric, above, threshold: t, clear: c, forMs, over } = rule;
+  return { ...rule, definition: JSON.stringify({ metric, above, threshold: t, clear: c, forMs, over }) };
 }
 
 /** `flap: off`, a partial `{ changes, window }` over the defaults, or the defaults. */

@@ -20,7 +20,10 @@ interface RuleBase {
   repeatMs: number;
   /** Flapping once `changes` notified transitions fall within `windowMs` (wall clock); null = off. */
   flap: Flap | null;
-  /** Canonical text of the definition: equal text, same rule (state kept across reloads). */
+  /**
+   * Canonical text of the condition (metric, above/below, clear, for, over, absent): equal text,
+   * same episode across reloads and restarts; severity, channels, repeat and flap are not in it.
+   */
   definition: string;
 }
 

@@ -44,7 +44,7 @@ test('each channel hears only the rules that name it; nothing to say, nothing sa
   t.deepEqual(log, ['email:b', 'alertmanager:c', 'checkpoint', 'console:a,c']);
   log.length = 0;
   notifier.offer([], NOW);
-  notifier.tick(NOW);
+  notifier.tick(NOW, []);
   t.deepEqual(log, []);
 });
 

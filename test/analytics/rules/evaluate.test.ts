@@ -173,7 +173,7 @@ test('idempotency keys name rule, episode and transition, and are stable on repl
   t.deepEqual(run(), run());
 });
 
-test('reload: unchanged rules keep state, changed ones restart, removed ones go silently', (t) => {
+test('reload: unchanged rules keep state, a changed one that still fires goes on silently, removed ones go', (t) => {
   const a = new Alerting(
     parseRules(
       'r.yaml',
@@ -193,11 +193,14 @@ test('reload: unchanged rules keep state, changed ones restart, removed ones go 
   t.deepEqual(a.take(), []);
   const states = a.save().rules;
   t.is(states.cpu!.state.phase, 'firing');
-  t.is(states.ram!.state.phase, 'inactive');
+  t.is(states.ram!.state.phase, 'firing', 'judged afresh at the next sample');
+  t.true(states.ram!.rejudge);
   a.onSample(BASE + STEP, 90, 90);
+  t.deepEqual(a.take(), [], 'ram 90 > 85: the same episode goes on');
+  a.onSample(BASE + 2 * STEP, 90, 84);
   t.deepEqual(
     a.take().map((o) => `${o.rule}:${o.kind}`),
-    ['ram:firing'],
+    ['ram:resolved'],
   );
 });
 
@@ -223,7 +226,7 @@ test('save and restore continue the episode: no second firing, windows kept', (t
   );
 });
 
-test('over: a timestamp that goes backwards restarts the window instead of keeping future samples forever', (t) => {
+test('over: a row stamped earlier than one judged enters the window at the latest time, never reaching back', (t) => {
   const a = new Alerting(
     parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, over: 10s, aggregate: avg }]'),
     0,
@@ -233,12 +236,12 @@ test('over: a timestamp that goes backwards restarts the window instead of keepi
     a.take().map((o) => o.kind),
     ['firing'],
   );
-  a.onSample(BASE, 10, 0); // earlier than the window's newest sample: the window restarts
+  a.onSample(BASE, 10, 0); // judged at BASE + 5000: the window's mean is (100 + 10) / 2
   t.deepEqual(
-    a.take().map((o) => o.kind),
-    ['resolved'],
+    a.take().map((o) => `${o.kind}@${o.timestamp}:${o.value}`),
+    [`resolved@${BASE + 5000}:55`],
   );
-  t.deepEqual(a.save().rules.r!.window, [[BASE, 10]]);
+  t.true(a.save().rules.r!.window!.every(([at]) => at === BASE + 5000));
 });
 
 test('a window holds at most MAX_WINDOW_SAMPLES: at burst rates the oldest leave early, memory stays bounded', (t) => {
@@ -296,9 +299,9 @@ test('restore: absent and for-rules continue across a restart as one uninterrupt
   }
 });
 
-test('repeat: time that goes backwards (a clock set back) moves the reminder mark back instead of silencing it', (t) => {
+test('repeat: rows stamped earlier than one judged do not move the reminder back or forward (time only moves forward)', (t) => {
   const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, repeat: 2s }]'), 0);
-  a.onSample(BASE + 3_600_000, 90, 0); // fired an hour ahead
+  a.onSample(BASE + 60_000, 90, 0); // fired a minute ahead of the rows that follow
   t.deepEqual(
     a.take().map((o) => o.kind),
     ['firing'],
@@ -308,5 +311,10 @@ test('repeat: time that goes backwards (a clock set back) moves the reminder mar
     a.onSample(BASE + i * STEP, 90, 0);
     out.push(...a.take().map((o) => `${i}:${o.kind}`));
   }
-  t.deepEqual(out, ['2:repeat', '4:repeat', '6:repeat']);
+  t.deepEqual(out, [], 'judged at the latest time: no reminder is due yet');
+  a.onSample(BASE + 62_000, 90, 0);
+  t.deepEqual(
+    a.take().map((o) => o.kind),
+    ['repeat'],
+  );
 });
