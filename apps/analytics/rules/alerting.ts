@@ -92,7 +92,8 @@ export interface AlertingState {
 function restoreRule(definition: string, saved: SavedRule | undefined): Omit<SavedRule, 'definition'> {
   if (!saved) return { state: INACTIVE, episodes: 0 };
   if (saved.definition === definition) return saved;
-  if (saved.state.phase === 'firing') return { state: saved.state, episodes: saved.episodes, rejudge: true, last: saved.last };
+  if (saved.state.phase === 'firing')
+    return { state: saved.state, episodes: saved.episodes, rejudge: true, last: saved.last };
   return { state: INACTIVE, episodes: saved.episodes };
 }
 
@@ -230,7 +231,8 @@ export class Alerting {
       const before = old.get(rule.name);
       old.delete(rule.name);
       if (before?.rule.definition === rule.definition) {
-        if (before.rule !== rule && JSON.stringify(before.rule) !== JSON.stringify(rule)) change.changed.push(rule.name);
+        if (before.rule !== rule && JSON.stringify(before.rule) !== JSON.stringify(rule))
+          change.changed.push(rule.name);
         before.rule = rule;
         return before as Tracked<R>;
       }
