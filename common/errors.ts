@@ -24,6 +24,7 @@ export const EXIT_STATUS = {
   TELEMETRY_FILE_UNREADABLE: 2,
   TELEMETRY_DATA_DIR_UNUSABLE: 1,
   TELEMETRY_ENGINE_LOCKED: 1,
+  TELEMETRY_ANALYTICS_LOCKED: 1,
   TELEMETRY_WORKER_FAILED: 1,
   TELEMETRY_EMAIL_CONFIG_INVALID: 1,
   TELEMETRY_EMAIL_SEND_FAILED: 1,
@@ -97,6 +98,15 @@ export class BuildIncompleteError extends TelemetryError {
       'TELEMETRY_BUILD_INCOMPLETE',
       `${file} is missing: build with \`npm run build\` (tsc alone does not generate the schema validators)`,
       { cause },
+    );
+  }
+}
+
+export class AnalyticsLockedError extends TelemetryError {
+  constructor(dir: string, pid: number, lock: string) {
+    super(
+      'TELEMETRY_ANALYTICS_LOCKED',
+      `another analytics app (pid ${pid}) follows ${dir}: one analytics app per data directory, or every alert is sent twice (lock ${lock}; stop that app, or give this one its own data.dir)`,
     );
   }
 }

@@ -15,7 +15,7 @@ import { log } from '../../common/log.js';
 import { metricsRoute } from '../../common/metrics.js';
 import { onShutdown, publishMetrics, signalReady } from '../../common/pm2.js';
 import { redact } from '../../common/redact.js';
-import { fail, loadConfigOrExit } from '../../common/start-app.js';
+import { claimDataDir, fail, loadConfigOrExit } from '../../common/start-app.js';
 import { flushDue } from '../../common/flush-due.js';
 import { watchFile } from '../../common/watch-file.js';
 import { createAnalysis } from './analysis.js';
@@ -68,9 +68,9 @@ const { ingest, alerting } = createAnalysis(rules, analytics.windowMs, clock.now
 const csvPath = join(dataDir, 'telemetry.csv');
 const tail = new TailFile(csvPath, ingest, { maxLineBytes: analytics.maxLineBytes });
 
+claimDataDir(APP, dataDir, 'analytics', import.meta.url);
 const saved = ((): AnalyticsState | null => {
   try {
-    mkdirSync(dataDir, { recursive: true });
     return loadState(dataDir, clock.now());
   } catch (err) {
     fail(APP, new DataDirUnusableError(dataDir, err));

@@ -3,14 +3,12 @@
 //   main thread ── starts ──▶ writer (opens CSV, finds last seq) ── ready(lastSeq) ──▶ starts producer(seq+1)
 //   SIGINT/SIGTERM ─▶ ring.close() ─▶ producer stops ─▶ writer drains, fsyncs ─▶ done ─▶ final line, exit 0
 import { Worker } from 'node:worker_threads';
-import { mkdirSync } from 'node:fs';
-import { DataDirUnusableError, TelemetryError, WorkerFailedError } from '../../common/errors.js';
+import { WorkerFailedError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import { onShutdown, publishMetrics, signalReady, stopSelfUnderPm2 } from '../../common/pm2.js';
 import { startHttpServer } from '../../common/http-server.js';
 import { metricsRoute } from '../../common/metrics.js';
-import { fail, loadConfigOrExit } from '../../common/start-app.js';
-import { acquireEngineLock } from './engine-lock.js';
+import { claimDataDir, fail, loadConfigOrExit } from '../../common/start-app.js';
 import { engineMetrics } from './metrics.js';
 import { Ring } from './ring.js';
 import { EngineRun } from './engine-run.js';
@@ -22,20 +20,7 @@ const APP = 'telemetry-engine';
 const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
 const { config, file } = await loadConfigOrExit(APP);
 const { engine } = config;
-// A data directory that cannot be created (a file in its place) cannot heal: fatal, said clearly.
-const lock = (() => {
-  try {
-    mkdirSync(config.data.dir, { recursive: true });
-  } catch (err) {
-    fail(APP, new DataDirUnusableError(config.data.dir, err));
-  }
-  try {
-    return acquireEngineLock(config.data.dir);
-  } catch (err) {
-    fail(APP, err instanceof TelemetryError ? err : new DataDirUnusableError(config.data.dir, err));
-  }
-})();
-process.on('exit', () => lock.release());
+claimDataDir(APP, config.data.dir, 'engine', import.meta.url);
 const ring = Ring.create(engine.queue.capacity);
 const countersBuffer = createCounters();
 const counters = new Float64Array(countersBuffer);

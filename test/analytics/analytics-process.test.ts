@@ -211,3 +211,29 @@ test('an unreadable state file is moved aside and logged; the app starts over fr
   app.child.kill('SIGINT');
   t.is(await app.exited, 0);
 });
+
+test('one analytics app per data directory: a second one is refused with one line naming the holder; a kill -9 lock does not block a restart', async (t) => {
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'rules.yaml'), 'rules: []\n');
+  const config = await writeConfig(dir, 'analytics: { http: { listen: "" } }\n');
+  const env = { TELEMETRY_CONFIG: config };
+  const first = runNode(ANALYTICS, [], dir, env);
+  t.teardown(() => first.child.kill('SIGKILL'));
+  await waitFor('the first app started', () => first.output().includes('analytics started'));
+  const second = runNode(ANALYTICS, [], dir, env);
+  t.is(await second.exited, 1);
+  const refusals = second
+    .output()
+    .split('\n')
+    .filter((l) => l.includes('TELEMETRY_ANALYTICS_LOCKED'));
+  t.is(refusals.length, 1, second.output());
+  t.regex(refusals[0]!, new RegExp(`another analytics app \\(pid ${first.child.pid}\\) follows \\S+/data`));
+  first.child.kill('SIGKILL');
+  await first.exited;
+  const third = runNode(ANALYTICS, [], dir, env);
+  t.teardown(() => third.child.kill('SIGKILL'));
+  await waitFor('the restarted app', () => third.output().includes('analytics started'));
+  third.child.kill('SIGINT');
+  t.is(await third.exited, 0, third.output());
+});
