@@ -86,6 +86,8 @@ class Accumulator implements AccumulatorPart {
 }
 
 const BUCKETS = 60;
+/** A larger jump of seq is a restart (an engine's seq cannot have lost 4 billion samples unseen). */
+const MAX_SEQ_JUMP = 2 ** 32;
 
 /** avg/min/max over the last `spanMs` of sample time, to a resolution of spanMs/60. */
 export class RollingWindow {
@@ -185,10 +187,18 @@ export class Stats {
     if (!Number.isNaN(seq)) this.nextSeq(seq);
   }
 
+  /**
+   * SPEC "Implausible seq": a jump of more than 2^32 is a restart, not missed samples; a seq beyond
+   * 2^53 (no exact integer) is a restart that the next seq is judged without.
+   */
   private nextSeq(seq: number): void {
+    if (seq > Number.MAX_SAFE_INTEGER) {
+      this.seqRestarts++;
+      return;
+    }
     if (Number.isNaN(this.lastSeq)) this.firstSeq = seq;
-    else if (seq > this.lastSeq + 1) this.gaps += seq - this.lastSeq - 1;
-    else if (seq <= this.lastSeq) this.seqRestarts++;
+    else if (seq > this.lastSeq + 1 && seq - this.lastSeq <= MAX_SEQ_JUMP) this.gaps += seq - this.lastSeq - 1;
+    else if (seq !== this.lastSeq + 1) this.seqRestarts++;
     this.lastSeq = seq;
   }
 

@@ -75,3 +75,17 @@ test('absorb: seq gaps and restarts at the seam count as in one pass; sums carry
   t.is(big.cpu.micros, 2 ** 52 - 2);
   t.is(big.cpu.sum, (2 ** 53 - 2) / 1e6);
 });
+
+test('an implausible seq (a jump over 2^32, or beyond 2^53) is a restart, not billions of missed samples', (t) => {
+  const a = new Stats(null);
+  for (const seq of [1, 2, 18446744073709551616, 3, 4]) a.addSample(BASE + 1, 10, 20, seq);
+  t.is(a.gaps, 0);
+  t.is(a.seqRestarts, 1, 'the row beyond 2^53 only');
+  a.addSample(BASE + 2, 10, 20, 4 + 2 ** 32 + 1);
+  t.is(a.gaps, 0);
+  t.is(a.seqRestarts, 2);
+  a.addSample(BASE + 3, 10, 20, 4 + 2 ** 32 + 1 + 2 ** 32);
+  t.is(a.gaps, 2 ** 32 - 1, 'a jump of exactly 2^32 is still samples missed');
+  const saved = roundTrip(a.save());
+  t.true(Number.isSafeInteger(saved.gaps) && Number.isSafeInteger(saved.lastSeq ?? 0));
+});

@@ -21,6 +21,8 @@ export interface LineSink {
 export class LineReader {
   /** Inside a too-long line: the bytes consumed so far do not end at a line boundary. */
   skipping = false;
+  /** Bytes of that too-long line consumed so far: the last line boundary is this far back. */
+  skipped = 0;
   private readonly maxLineBytes: number;
   private readonly sink: LineSink;
 
@@ -37,8 +39,12 @@ export class LineReader {
     let start = 0;
     if (this.skipping) {
       const nl = chunk.indexOf(10);
-      if (nl < 0) return chunk.length;
+      if (nl < 0) {
+        this.skipped += chunk.length;
+        return chunk.length;
+      }
       this.skipping = false;
+      this.skipped = 0;
       this.sink.tooLong();
       start = nl + 1;
     }
@@ -54,6 +60,7 @@ export class LineReader {
     }
     if (chunk.length - start > this.maxLineBytes) {
       this.skipping = true;
+      this.skipped = chunk.length - start;
       return chunk.length;
     }
     return start;
@@ -64,5 +71,6 @@ export class LineReader {
     if (this.skipping || rest.length > this.maxLineBytes) this.sink.tooLong();
     else if (rest.length > 0) this.sink.line(rest, 0, rest.length);
     this.skipping = false;
+    this.skipped = 0;
   }
 }

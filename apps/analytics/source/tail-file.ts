@@ -157,26 +157,28 @@ export class TailFile {
     let read = 0;
     for (;;) {
       const f = this.current!;
-      read += this.drain(f, budget - read);
-      if (read >= budget) return read;
-      const look = this.look(this.path);
-      if ('error' in look) {
-        this.trouble(look.error);
-        return read;
-      }
-      this.failing.clear();
-      if ('st' in look && look.st.ino === f.ino && look.st.dev === f.dev) {
-        const before = f.head;
-        f.head = this.readHead(f.fd);
-        if (look.st.size >= f.committed && samePrefix(f.head, before, f.committed)) return read;
+      // Before a byte is read: the open file shrank, or was truncated and written past the old
+      // offset again (its first bytes say so)? Then it is read again from its start.
+      const before = f.head;
+      f.head = this.readHead(f.fd);
+      if (this.fs.fstatSync(f.fd).size < f.committed || !samePrefix(f.head, before, f.committed)) {
         this.events.truncated();
         this.events.notice('telemetry.csv was truncated; reading it again from the start', {
           path: this.path,
           offset: f.committed,
         });
         this.startOver(f);
-        continue;
       }
+      read += this.drain(f, budget - read);
+      if (read >= budget) return read;
+      // Is the path still this file? A stat that fails says nothing: ask again next time.
+      const look = this.look(this.path);
+      if ('error' in look) {
+        this.trouble(look.error);
+        return read;
+      }
+      this.failing.clear();
+      if ('st' in look && look.st.ino === f.ino && look.st.dev === f.dev) return read;
       // Renamed away or deleted: what it holds is final. Finish it through the open handle,
       // within the budget (a long chain is caught up over several polls, signals in between).
       read += this.drain(f, budget - read);
@@ -306,7 +308,8 @@ export class TailFile {
       if (n === 0) break;
       const used = f.reader.feed(this.chunk.subarray(0, n));
       f.readPos += used;
-      if (!f.reader.skipping) f.committed = f.readPos;
+      // lines before a too-long one were counted: the position moves past them, not past its start
+      f.committed = f.readPos - f.reader.skipped;
       total += n;
       if (f.head.length < HEAD_BYTES) f.head = this.readHead(f.fd);
       if (used < n && n < this.chunk.length) break; // only a partial line is left: wait for its \n

@@ -155,3 +155,63 @@ test('lagBytes counts the rest of the file being read and every newer file of th
   t.is(tail.lagBytes, 0);
   t.is(events.seqs.length, 30);
 });
+
+const rowsFrom = (from: number, n: number, ts = 1_700_000_000_000): string =>
+  Array.from({ length: n }, (_, i) => `${ts + from + i},1,2,${from + i}\n`).join('');
+
+test('a file truncated and written past the old offset between two polls (cp other.csv) is read from its start, once', async (t) => {
+  const dir = await tempDir();
+  const path = join(dir, 'telemetry.csv');
+  writeFileSync(path, HEADER + rowsFrom(1, 5));
+  const events = new Collector();
+  const tail = new TailFile(path, events, { maxLineBytes: 4096 });
+  tail.poll();
+  // the same inode, other rows, longer than what was read
+  writeFileSync(path, HEADER + rowsFrom(100, 20, 1_800_000_000_000));
+  tail.poll();
+  t.deepEqual(events.seqs, [1, 2, 3, 4, 5, ...Array.from({ length: 20 }, (_, i) => 100 + i)]);
+  t.is(events.truncations, 1);
+  t.is(events.rejected, 0, 'no bogus row from the old offset');
+});
+
+test('a saved position in a file rewritten in place while the app was down (same inode, other first bytes) is not resumed', async (t) => {
+  const dir = await tempDir();
+  const path = join(dir, 'telemetry.csv');
+  writeFileSync(path, HEADER + rowsFrom(1, 5));
+  const first = new TailFile(path, new Collector(), { maxLineBytes: 4096 });
+  first.poll();
+  const saved = roundTrip(first.position);
+  first.close();
+  writeFileSync(path, HEADER + rowsFrom(100, 20, 1_800_000_000_000));
+  const events = new Collector();
+  const second = new TailFile(path, events, { maxLineBytes: 4096 });
+  second.resumeFrom(saved);
+  second.poll();
+  t.deepEqual(
+    events.seqs,
+    Array.from({ length: 20 }, (_, i) => 100 + i),
+  );
+  t.is(events.rejected, 0);
+  t.true(events.notices.some((n) => n.startsWith('saved position is gone')));
+});
+
+test('the position saved while a too-long line is being skipped is past the lines already counted: a restart counts none twice', async (t) => {
+  const dir = await tempDir();
+  const path = join(dir, 'telemetry.csv');
+  const counted = HEADER + rowsFrom(1, 3);
+  writeFileSync(path, `${counted}${'9'.repeat(200)}`); // a line longer than 64 bytes, its \n not yet written
+  const first = new Collector();
+  const a = new TailFile(path, first, { maxLineBytes: 64 });
+  a.poll();
+  t.deepEqual(first.seqs, [1, 2, 3]);
+  t.is(a.position?.offset, counted.length, 'at the start of the long line');
+  const saved = roundTrip(a.position);
+  a.close();
+  appendFileSync(path, `\n${rowsFrom(4, 1)}`);
+  const second = new Collector();
+  const b = new TailFile(path, second, { maxLineBytes: 64 });
+  b.resumeFrom(saved);
+  b.poll();
+  t.deepEqual(second.seqs, [4]);
+  t.is(second.rejected, 1, 'the long line, once');
+});
