@@ -4,7 +4,7 @@
 // durable outbox like email. Firing alerts are re-sent every `resendMs` (≤ 60 s) from the alert
 // state, so Alertmanager's resolve_timeout never ends one early.
 import { hostname } from 'node:os';
-import { iso, type Clock } from '../../../common/clock.js';
+import { iso } from '../../../common/clock.js';
 import type { Config } from '../../../common/config.js';
 import { AlertmanagerConfigInvalidError, AlertmanagerSendError, describeCause } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
@@ -14,7 +14,7 @@ import type { AlertState } from '../rules/evaluate.js';
 import type { Rule } from '../rules/rule.js';
 import { formatAlert } from './console.js';
 import type { Outbox, OutboxItem } from './outbox.js';
-import { QueuedChannel, type Delivery } from './queued-channel.js';
+import { QueuedChannel, type Delivery, type QueuePorts } from './queued-channel.js';
 
 export interface AlertmanagerSettings {
   url: string;
@@ -124,7 +124,10 @@ export function nextBatch(items: OutboxItem[]): OutboxItem[] {
   return batch;
 }
 
-function alertmanagerDelivery(settings: AlertmanagerSettings): Delivery {
+/** How alerts reach Alertmanager: an HTTP POST, or the simulation's stand-in; `keys` names the notifications. */
+export type PostAlerts = (alerts: AmAlert[], keys: string[]) => Promise<void>;
+
+function alertmanagerDelivery(settings: AlertmanagerSettings, post: PostAlerts): Delivery {
   const host = hostname();
   return {
     name: 'alertmanager',
@@ -132,9 +135,9 @@ function alertmanagerDelivery(settings: AlertmanagerSettings): Delivery {
     render: (t) => void toAlert(t, host),
     batch: nextBatch,
     async deliver(batch) {
-      await postAlerts(
-        settings,
+      await post(
         batch.map((i) => toAlert(i.transition, host)),
+        batch.map((i) => i.key),
       );
       return `to ${settings.url}`;
     },
@@ -156,13 +159,14 @@ const SPACING_MS = 1000;
 export function createAlertmanagerChannel(
   settings: AlertmanagerSettings,
   outbox: Outbox,
-  clock: Clock,
+  ports: QueuePorts & { post?: PostAlerts },
 ): AlertmanagerChannel {
+  const post = ports.post ?? ((alerts) => postAlerts(settings, alerts));
   const channel = new QueuedChannel(
-    alertmanagerDelivery(settings),
+    alertmanagerDelivery(settings, post),
     { batchMs: BATCH_MS, spacingMs: SPACING_MS, maxAgeMs: settings.maxAgeMs },
     outbox,
-    clock,
+    ports,
   );
   const host = hostname();
   let failing = false;
@@ -174,7 +178,7 @@ export function createAlertmanagerChannel(
         .map((f) => firingAlert(f.rule, f.state, host));
       if (alerts.length === 0) return;
       try {
-        await postAlerts(settings, alerts);
+        await post(alerts, []);
         if (failing) log.info('alertmanager re-send works again', { alerts: alerts.length });
         failing = false;
       } catch (err) {

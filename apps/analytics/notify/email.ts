@@ -2,12 +2,11 @@
 // 200 notifications), with a stable Message-ID per batch.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Clock } from '../../../common/clock.js';
 import type { Transition } from '../rules/alerting.js';
 import { composeDigest, rowOf, SEVERITY_RANK } from './compose-digest.js';
 import type { EmailSettings } from './email-settings.js';
 import type { Outbox, OutboxItem } from './outbox.js';
-import { QueuedChannel, type Delivery } from './queued-channel.js';
+import { QueuedChannel, type Delivery, type QueuePorts } from './queued-channel.js';
 import type { Mailer } from './smtp.js';
 
 const MAX_BATCH = 200;
@@ -24,10 +23,8 @@ function emailDelivery(settings: EmailSettings, mailer: Mailer): Delivery {
         hostname(),
       );
       // A stable Message-ID lets mail systems drop the copy if a crash ever makes us send twice.
-      const messageId = `<${createHash('sha256')
-        .update(batch.map((i) => i.key).join('\n'))
-        .digest('hex')
-        .slice(0, 32)}@telemetry>`;
+      const keys = batch.map((i) => i.key);
+      const messageId = `<${createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 32)}@telemetry>`;
       await mailer.send({
         from: settings.from,
         to: settings.to,
@@ -35,6 +32,7 @@ function emailDelivery(settings: EmailSettings, mailer: Mailer): Delivery {
         text: digest.text,
         html: digest.html,
         messageId,
+        keys,
       });
       return `to ${settings.to.join(',')}: ${digest.subject}`;
     },
@@ -46,12 +44,12 @@ export function createEmailChannel(
   settings: EmailSettings,
   outbox: Outbox,
   mailer: Mailer,
-  clock: Clock,
+  ports: QueuePorts,
 ): QueuedChannel {
   return new QueuedChannel(
     emailDelivery(settings, mailer),
     { batchMs: settings.digestMs, spacingMs: 0, maxAgeMs: settings.maxAgeMs },
     outbox,
-    clock,
+    ports,
   );
 }

@@ -3,7 +3,7 @@
 // backoff and jitter until `maxAgeMs`, then dead-lettered and logged loudly; a notification that
 // cannot be rendered is dead-lettered at once and never blocks the ones behind it. Delivery runs
 // beside evaluation and never blocks it.
-import type { Clock } from '../../../common/clock.js';
+import type { Clock, Random, TimerHandle, Timers } from '../../../common/clock.js';
 import { describeCause, TelemetryError } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
 import type { Transition } from '../rules/alerting.js';
@@ -29,6 +29,13 @@ export interface Delivery {
   close(): void;
 }
 
+/** The clock, timers and jitter a channel runs on: the system's, or the simulation's. */
+export interface QueuePorts {
+  clock: Clock;
+  timers: Timers;
+  random: Random;
+}
+
 export interface QueueSettings {
   /** Notifications within this time of each other go out together. */
   batchMs: number;
@@ -45,22 +52,26 @@ export class QueuedChannel implements NotifyChannel {
   private readonly settings: QueueSettings;
   private readonly outbox: Outbox;
   private readonly clock: Clock;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly timers: Timers;
+  private readonly random: Random;
+  private timer: TimerHandle | undefined;
   private inFlight: Promise<void> | null = null;
   private attempts = 0;
   private retryAt = 0;
   private waitingSince = 0;
   private stopped = false;
 
-  constructor(delivery: Delivery, settings: QueueSettings, outbox: Outbox, clock: Clock) {
+  constructor(delivery: Delivery, settings: QueueSettings, outbox: Outbox, ports: QueuePorts) {
     this.name = delivery.name;
     this.delivery = delivery;
     this.settings = settings;
     this.outbox = outbox;
-    this.clock = clock;
+    this.clock = ports.clock;
+    this.timers = ports.timers;
+    this.random = ports.random;
     if (outbox.depth > 0) {
       log.info(`${this.name} outbox holds undelivered notifications; sending them`, { pending: outbox.depth });
-      this.schedule(clock.now());
+      this.schedule(this.clock.now());
     }
   }
 
@@ -90,16 +101,23 @@ export class QueuedChannel implements NotifyChannel {
   /** Lets a delivery in flight finish (bounded), then closes. Pending items stay in the outbox. */
   async stop(timeoutMs = 5000): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
-    if (this.inFlight) await Promise.race([this.inFlight, new Promise((r) => setTimeout(r, timeoutMs))]);
+    this.timers.clearTimeout(this.timer);
+    if (this.inFlight) {
+      let timer: TimerHandle | undefined;
+      await Promise.race([
+        this.inFlight,
+        new Promise((r) => (timer = this.timers.setTimeout(() => r(null), timeoutMs))),
+      ]);
+      this.timers.clearTimeout(timer);
+    }
     this.delivery.close();
     this.outbox.close();
   }
 
   private schedule(at: number): void {
     if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.flush(), Math.max(0, at - this.clock.now()));
+    this.timers.clearTimeout(this.timer);
+    this.timer = this.timers.setTimeout(() => void this.flush(), Math.max(0, at - this.clock.now()));
   }
 
   private deadLetter(items: OutboxItem[], why: string, fields: Record<string, number>): void {
@@ -150,7 +168,7 @@ export class QueuedChannel implements NotifyChannel {
       (err: unknown) => {
         this.failed += keys.length;
         this.attempts++;
-        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.attempts - 1)) * (0.5 + Math.random());
+        const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.attempts - 1)) * (0.5 + this.random());
         this.retryAt = this.clock.now() + backoff;
         const reason = err instanceof TelemetryError ? ((err as { kind?: string }).kind ?? err.code) : 'other';
         log.warn(`${this.name} not sent; kept in the outbox and retrying`, {

@@ -12,6 +12,8 @@ interface Mail {
   text: string;
   html: string;
   messageId?: string;
+  /** The notification keys a digest carries (its Message-ID is made of them). */
+  keys?: string[];
 }
 
 /** What the email channel needs of a transport: send one message, then close. */

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock } from '../../../common/clock.js';
+import { systemClock, systemTimers } from '../../../common/clock.js';
 import { createEmailChannel } from '../../../apps/analytics/notify/email.js';
 import type { QueuedChannel } from '../../../apps/analytics/notify/queued-channel.js';
 import type { EmailSettings } from '../../../apps/analytics/notify/email-settings.js';
@@ -46,7 +46,11 @@ async function channelFor(
     ...over,
   };
   const outbox = new Outbox(join(dir, 'outbox.jsonl'), 0);
-  return { channel: createEmailChannel(settings, outbox, createSmtpMailer(settings), systemClock), outbox, dir };
+  return { channel: createEmailChannel(settings, outbox, createSmtpMailer(settings), {
+      clock: systemClock,
+      timers: systemTimers,
+      random: Math.random,
+    }), outbox, dir };
 }
 
 test('delivery with AUTH: one digest with subject, recipients, text and HTML bodies', async (t) => {
