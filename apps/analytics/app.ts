@@ -44,7 +44,7 @@ export interface CsvWatch {
 }
 
 /** Where the state is kept: the state file, or the simulation's disk that can fail. */
-export interface StateStore {
+interface StateStore {
   /** The saved state, or null for a first start (an unusable file is moved aside by the store). */
   load(): AnalyticsState | null;
   /** Throws when the state cannot be saved (a full disk); `durable`: the rename survives a power loss. */

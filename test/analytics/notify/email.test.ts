@@ -46,11 +46,15 @@ async function channelFor(
     ...over,
   };
   const outbox = new Outbox(join(dir, 'outbox.jsonl'), 0);
-  return { channel: createEmailChannel(settings, outbox, createSmtpMailer(settings), {
+  return {
+    channel: createEmailChannel(settings, outbox, createSmtpMailer(settings), {
       clock: systemClock,
       timers: systemTimers,
       random: Math.random,
-    }), outbox, dir };
+    }),
+    outbox,
+    dir,
+  };
 }
 
 test('delivery with AUTH: one digest with subject, recipients, text and HTML bodies', async (t) => {
