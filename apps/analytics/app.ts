@@ -226,8 +226,9 @@ export class AnalyticsApp {
     const next = Math.min(
       this.alerting.nextDue(),
       this.announcer.nextDue(),
-      this.dirty ? this.savedAt + analytics.checkpointMs : Infinity,
-      dashboard?.feed.unsent ? this.flushedAt + FLUSH_MS : Infinity,
+      // (a clock set back since: due from now)
+      this.dirty ? Math.min(this.savedAt, now) + analytics.checkpointMs : Infinity,
+      dashboard?.feed.unsent ? Math.min(this.flushedAt, now) + FLUSH_MS : Infinity,
       now + poll,
     );
     this.turnTimer = timers.setTimeout(() => this.turn(), Math.max(0, next - clock.now()));

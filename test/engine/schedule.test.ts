@@ -41,6 +41,7 @@ function simulateWriter(times: number[], fsyncMs: number): { syncs: number[]; wa
 test('the writer syncs every row within fsyncMs; at 1 Hz it syncs each row in the wake-up that writes it', (t) => {
   t.true(flushDue(1_500, 1_000, 1_000, true), 'a write half a period after the last sync syncs');
   t.false(flushDue(1_499, 1_000, 1_000, true));
+  t.true(flushDue(900, 1_000, 1_000, false), 'a clock set back before the last sync: due at once, not after the step');
   t.false(flushDue(1_999, 1_000, 1_000, false), 'a timed wake-up syncs a full period after');
   t.true(flushDue(2_000, 1_000, 1_000, false));
   t.true(flushDue(5, 5, 0, true), 'fsyncMs 0: every write');
