@@ -4,7 +4,7 @@
 // CORS headers; a strict Content-Security-Policy. A port that cannot be bound is one error line
 // and the app runs on without it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { describeCause } from './errors.js';
 import { log } from './log.js';
 
@@ -33,8 +33,15 @@ export function parseListen(text: string): Listen | null {
   return { host: m[1] ?? m[2]!, port };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+LOOPBACK.addSubnet('::ffff:127.0.0.0', 104, 'ipv6');
+
+/** localhost, 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104 (IPv4-mapped), in any spelling. */
+export function isLoopback(host: string): boolean {
+  const family = isIP(host);
+  return host === 'localhost' || (family !== 0 && LOOPBACK.check(host, family === 4 ? 'ipv4' : 'ipv6'));
 }
 
 /** Host header values a loopback server answers to: its address or localhost, with its port. */
@@ -48,14 +55,18 @@ function allowedHosts(listen: Listen, port: number): Set<string> {
   return new Set([...names].flatMap((n) => [n, `${n}:${port}`]));
 }
 
-/** Decides the answer to a request before any route sees it: null to go on, else status and reason. */
+/**
+ * Decides the answer to a request before any route sees it: null to go on, else status and
+ * reason. `hosts`: every Host header it carries (more than one is malformed, and ambiguous).
+ */
 export function gate(
   method: string | undefined,
-  host: string | undefined,
+  hosts: string[] | undefined,
   allowed: Set<string> | null,
 ): { status: number; reason: string } | null {
   if (method !== 'GET' && method !== 'HEAD') return { status: 405, reason: 'only GET and HEAD' };
-  if (allowed && !allowed.has((host ?? '').toLowerCase()))
+  if (hosts && hosts.length > 1) return { status: 400, reason: 'more than one Host header' };
+  if (allowed && !allowed.has((hosts?.[0] ?? '').toLowerCase()))
     return { status: 403, reason: 'unknown Host (this server answers only to its loopback address)' };
   return null;
 }
@@ -83,7 +94,7 @@ export async function startHttpServer(
   let allowed: Set<string> | null = null;
   const server: Server = createServer((req, res) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
-    const refused = gate(req.method, req.headers.host, allowed);
+    const refused = gate(req.method, req.headersDistinct.host, allowed);
     const path = (req.url ?? '/').split('?')[0]!;
     const handler = routes.get(path);
     if (refused || !handler) {

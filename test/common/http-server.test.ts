@@ -1,8 +1,8 @@
 // The apps' HTTP endpoint: listen parsing, the request gate, and a real server on 127.0.0.1.
 import test from 'ava';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
-import { gate, parseListen, startHttpServer } from '../../common/http-server.js';
+import { connect, createServer } from 'node:net';
+import { gate, isLoopback, parseListen, startHttpServer } from '../../common/http-server.js';
 import { percentToRatio, ratioLiteral } from '../../common/ratio.js';
 
 test('listen addresses: host:port, [v6]:port, "" for off; anything else is refused', (t) => {
@@ -14,16 +14,45 @@ test('listen addresses: host:port, [v6]:port, "" for off; anything else is refus
     t.throws(() => parseListen(bad), undefined, bad);
 });
 
-test('the gate: GET/HEAD only; on loopback only its own Host', (t) => {
-  const allowed = new Set(['127.0.0.1:9471', 'localhost:9471']);
-  t.is(gate('GET', '127.0.0.1:9471', allowed), null);
-  t.is(gate('HEAD', 'localhost:9471', allowed), null);
-  t.is(gate('GET', 'LOCALHOST:9471', allowed), null);
-  t.is(gate('POST', '127.0.0.1:9471', allowed)?.status, 405);
-  t.is(gate('OPTIONS', '127.0.0.1:9471', allowed)?.status, 405);
-  t.is(gate('GET', 'evil.example:9471', allowed)?.status, 403);
+test('the gate: GET/HEAD only; on loopback only its own Host, matched whole; one Host header only', (t) => {
+  const allowed = new Set(['127.0.0.1:9471', 'localhost:9471', 'localhost']);
+  t.is(gate('GET', ['127.0.0.1:9471'], allowed), null);
+  t.is(gate('HEAD', ['localhost:9471'], allowed), null);
+  t.is(gate('GET', ['LOCALHOST:9471'], allowed), null);
+  t.is(gate('POST', ['127.0.0.1:9471'], allowed)?.status, 405);
+  t.is(gate('OPTIONS', ['127.0.0.1:9471'], allowed)?.status, 405);
+  t.is(gate('GET', ['evil.example:9471'], allowed)?.status, 403);
+  t.is(gate('GET', ['localhost.attacker.example'], allowed)?.status, 403, 'never a prefix');
+  t.is(gate('GET', ['localhost.attacker.example:9471'], allowed)?.status, 403);
   t.is(gate('GET', undefined, allowed)?.status, 403);
-  t.is(gate('GET', 'anything', null), null, 'a non-loopback listener cannot know its names');
+  t.is(gate('GET', ['127.0.0.1:9471', 'evil.example'], allowed)?.status, 400);
+  t.is(gate('GET', ['evil.example', '127.0.0.1:9471'], allowed)?.status, 400);
+  t.is(gate('GET', ['anything'], null), null, 'a non-loopback listener cannot know its names');
+});
+
+test('loopback is localhost, 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104, in any spelling', (t) => {
+  for (const host of [
+    'localhost',
+    '127.0.0.1',
+    '127.0.0.2',
+    '127.255.255.254',
+    '::1',
+    '0:0:0:0:0:0:0:1',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+  ])
+    t.true(isLoopback(host), host);
+  for (const host of [
+    '0.0.0.0',
+    '10.0.0.1',
+    '128.0.0.1',
+    '::',
+    '::2',
+    '::ffff:10.0.0.1',
+    'example.com',
+    '126.255.255.255',
+  ])
+    t.false(isLoopback(host), host);
 });
 
 test('percent to ratio shifts the decimal point: 80.3 is 0.803, never 0.8029999999999999', (t) => {
@@ -94,3 +123,34 @@ test('a port in use is one error line and no server; "" is off', async (t) => {
   t.regex(lines[0]!, /error test HTTP is off: cannot listen on 127\.0\.0\.1:\d+ error=".*EADDRINUSE/);
   t.is(await startHttpServer('test', '', new Map()), null);
 });
+
+/** One raw request (so a test can send what clients would not: two Host headers). */
+function rawGet(host: string, port: number, headers: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port }, () =>
+      socket.end(`GET /metrics HTTP/1.1\r\n${headers}Connection: close\r\n\r\n`),
+    );
+    let text = '';
+    socket.on('data', (d: Buffer) => (text += d.toString()));
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1])));
+    socket.on('error', reject);
+  });
+}
+
+for (const [listen, connectTo] of [
+  ['127.0.0.2:0', '127.0.0.2'],
+  ['[::1]:0', '::1'],
+  ['[::ffff:127.0.0.1]:0', '127.0.0.1'],
+] as const) {
+  test(`a server on ${listen} is a loopback one: other Hosts get 403, two Host headers 400`, async (t) => {
+    const server = await startHttpServer('test', listen, new Map([['/metrics', (_req, res) => void res.end('ok')]]));
+    if (!server) return t.fail(`cannot listen on ${listen}`);
+    t.teardown(() => server.close());
+    const own = listen.replace(/:0$/, `:${server.port}`);
+    t.is(await rawGet(connectTo, server.port, `Host: ${own}\r\n`), 200);
+    t.is(await rawGet(connectTo, server.port, `Host: localhost:${server.port}\r\n`), 200);
+    t.is(await rawGet(connectTo, server.port, 'Host: evil.com\r\n'), 403);
+    t.is(await rawGet(connectTo, server.port, `Host: localhost.attacker.example:${server.port}\r\n`), 403);
+    t.is(await rawGet(connectTo, server.port, `Host: ${own}\r\nHost: evil.com\r\n`), 400);
+  });
+}
