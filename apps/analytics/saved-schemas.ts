@@ -112,6 +112,7 @@ export const analyticsState = {
       properties: {
         lastArrival: time,
         latest: time,
+        retired: { type: 'object', maxProperties: 10000, additionalProperties: count },
         rules: {
           type: 'object',
           additionalProperties: {

@@ -78,6 +78,8 @@ interface SavedRule {
 
 export interface AlertingState {
   lastArrival: number;
+  /** Episode counters of rules removed since: one added again goes on counting, so keys never repeat. */
+  retired?: Record<string, number>;
   /** The latest sample time judged: rules never judge an earlier time. */
   latest?: number;
   rules: Record<string, SavedRule>;
@@ -109,6 +111,8 @@ export class Alerting {
   private lastArrival: number;
   /** The latest sample time judged (time only moves forward for rules). */
   private latest = 0;
+  /** Episode counters of removed rules, by name. */
+  private retired = new Map<string, number>();
   private out: Transition[] = [];
   private readonly emit: (t: Transition) => void;
 
@@ -230,6 +234,8 @@ export class Alerting {
     const keep = <R extends Rule>(rule: R): Tracked<R> => {
       const before = old.get(rule.name);
       old.delete(rule.name);
+      const retired = this.retired.get(rule.name) ?? 0;
+      this.retired.delete(rule.name);
       if (before?.rule.definition === rule.definition) {
         if (before.rule !== rule && JSON.stringify(before.rule) !== JSON.stringify(rule))
           change.changed.push(rule.name);
@@ -239,13 +245,14 @@ export class Alerting {
       (before ? change.changed : change.added).push(rule.name);
       const firing = before?.state.phase === 'firing';
       return {
-        ...this.track(rule, before?.episodes ?? 0),
+        ...this.track(rule, before?.episodes ?? retired),
         ...(firing ? { state: before.state, rejudge: true, last: before.last } : {}),
       };
     };
     this.thresholds = rules.filter((r): r is ThresholdRule => r.kind === 'threshold').map(keep);
     this.absents = rules.filter((r): r is AbsentRule => r.kind === 'absent').map(keep);
     change.removed = [...old.keys()];
+    for (const gone of old.values()) this.retired.set(gone.rule.name, gone.episodes);
     return change;
   }
 
@@ -274,17 +281,22 @@ export class Alerting {
         ...(t.window ? { window: t.window.save() } : {}),
       };
     }
-    return { lastArrival: this.lastArrival, latest: this.latest, rules };
+    return { lastArrival: this.lastArrival, latest: this.latest, retired: Object.fromEntries(this.retired), rules };
   }
 
   /** Restores the saved state (see restoreRule); the last arrival is the saved one, not the start-up time. */
   restore(saved: AlertingState): void {
     this.lastArrival = saved.lastArrival;
     this.latest = saved.latest ?? 0;
+    const current = new Set([...this.thresholds, ...this.absents].map((t) => t.rule.name));
+    // a rule saved but gone from the file now was removed while the app was down
+    const gone = Object.entries(saved.rules).filter(([name]) => !current.has(name));
+    this.retired = new Map([...Object.entries(saved.retired ?? {}), ...gone.map(([name, r]) => [name, r.episodes] as const)]);
+    for (const name of current) this.retired.delete(name);
     for (const t of [...this.thresholds, ...this.absents]) {
       const r = restoreRule(t.rule.definition, saved.rules[t.rule.name]);
       t.state = r.state;
-      t.episodes = r.episodes;
+      t.episodes = saved.rules[t.rule.name] ? r.episodes : (saved.retired?.[t.rule.name] ?? 0);
       t.rejudge = r.rejudge ?? false;
       t.last = r.last ?? 0;
       if (t.window && r.window) t.window.restore(r.window);

@@ -166,3 +166,22 @@ test('a stray row stamped an hour ago is judged at the latest time: no history f
   b.sample(95, T0 + SEC, T0 - 3600 * SEC);
   t.deepEqual(b.said(), ['firing high_cpu'], 'told, not held back as history');
 });
+
+test('a rule removed and added again goes on counting its episodes, across a restart too: keys never repeat', (t) => {
+  const a = app(HIGH_CPU);
+  a.sample(95, T0);
+  a.sample(10, T0 + SEC);
+  a.edit('rules: []', T0 + 2 * SEC);
+  a.edit(HIGH_CPU, T0 + 3 * SEC);
+  a.sample(95, T0 + 4 * SEC, T0 + SEC); // judged at the latest time: the same millisecond as the first episode's end
+  a.edit('rules: []', T0 + 5 * SEC);
+  a.restart(T0 + 6 * SEC, HIGH_CPU);
+  a.sample(10, T0 + 7 * SEC, T0 + SEC);
+  a.sample(95, T0 + 8 * SEC, T0 + SEC);
+  const keys = a.told.map(keyOf);
+  t.is(new Set(keys).size, keys.length, keys.join(' '));
+  t.deepEqual(
+    a.told.map((n) => n.episode),
+    [1, 1, 2, 2, 3],
+  );
+});
