@@ -42,11 +42,22 @@ export interface Alertmanager {
   stop(): Promise<void>;
 }
 
-/** Starts Alertmanager routing every alert to `webhookUrl` at once (short group_wait and interval). */
+/** A user whose password is `p@ss:w rd` (bcrypt, cost 4), for an Alertmanager that requires basic auth. */
+export const BASIC_AUTH = {
+  user: 'ops',
+  pass: 'p@ss:w rd',
+  hash: '$2b$04$C6Adt9ZsLfwqt7/8xZvjy.rs1oPqZBNYIR39N9tLFXtrM.6O.iF2O',
+};
+
+/**
+ * Starts Alertmanager routing every alert to `webhookUrl` at once (short group_wait and interval);
+ * with `basicAuth`, its API requires BASIC_AUTH (--web.config.file).
+ */
 export async function startAlertmanager(
   webhookUrl: string,
   port?: number,
   resolveTimeout = '5m',
+  basicAuth = false,
 ): Promise<Alertmanager> {
   const dir = await tempDir('telemetry-am-');
   const listen = port ?? (await freePort());
@@ -54,6 +65,7 @@ export async function startAlertmanager(
     join(dir, 'alertmanager.yml'),
     `global:\n  resolve_timeout: ${resolveTimeout}\nroute:\n  receiver: hook\n  group_by: [alertname, host]\n  group_wait: 100ms\n  group_interval: 500ms\n  repeat_interval: 1h\nreceivers:\n  - name: hook\n    webhook_configs:\n      - url: ${webhookUrl}\n        send_resolved: true\n`,
   );
+  writeFileSync(join(dir, 'web.yml'), `basic_auth_users:\n  ${BASIC_AUTH.user}: '${BASIC_AUTH.hash}'\n`);
   const child: ChildProcess = spawn(
     'prometheus-alertmanager',
     [
@@ -61,13 +73,16 @@ export async function startAlertmanager(
       `--storage.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${listen}`,
       '--cluster.listen-address=',
+      ...(basicAuth ? [`--web.config.file=${join(dir, 'web.yml')}`] : []),
     ],
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const url = `http://127.0.0.1:${listen}`;
   await waitFor('Alertmanager to be ready', () =>
-    fetch(`${url}/-/ready`).then(
+    fetch(`${url}/-/ready`, {
+      headers: { Authorization: `Basic ${Buffer.from(`${BASIC_AUTH.user}:${BASIC_AUTH.pass}`).toString('base64')}` },
+    }).then(
       (r) => r.ok,
       () => false,
     ),

@@ -197,7 +197,13 @@ function ports(w: World): AppPorts {
       },
     },
     alertmanager: {
-      settings: { url: 'http://127.0.0.1:1', timeoutMs: 10 * SEC, resendMs: 60 * SEC, maxAgeMs: 24 * 60 * MIN },
+      settings: {
+        url: 'http://127.0.0.1:1',
+        authorization: null,
+        timeoutMs: 10 * SEC,
+        resendMs: 60 * SEC,
+        maxAgeMs: 24 * 60 * MIN,
+      },
       post: (_alerts, keys) => {
         if (!w.amUp) return Promise.reject(new Error('ECONNREFUSED: simulated'));
         w.posted.push(...keys);

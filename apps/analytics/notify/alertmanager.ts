@@ -7,7 +7,9 @@ import { hostname } from 'node:os';
 import { iso } from '../../../common/clock.js';
 import type { Config } from '../../../common/config.js';
 import { AlertmanagerConfigInvalidError, AlertmanagerSendError, describeCause } from '../../../common/errors.js';
+import { httpAuth, readCapped } from '../../../common/credentials.js';
 import { log } from '../../../common/log.js';
+import { redact } from '../../../common/redact.js';
 import type { Transition } from '../rules/alerting.js';
 import { describeRule } from '../rules/describe-rule.js';
 import type { AlertState } from '../rules/evaluate.js';
@@ -17,7 +19,10 @@ import type { Outbox, OutboxItem } from './outbox.js';
 import { QueuedChannel, type Delivery, type QueuePorts } from './queued-channel.js';
 
 export interface AlertmanagerSettings {
+  /** Without credentials: safe to show. */
   url: string;
+  /** Basic auth from the URL's user:pass, or a bearer token (TELEMETRY_ALERTMANAGER_TOKEN); never shown. */
+  authorization: string | null;
   timeoutMs: number;
   resendMs: number;
   maxAgeMs: number;
@@ -31,22 +36,33 @@ export interface AmAlert {
   endsAt?: string;
 }
 
-/** null when off (no url); throws AlertmanagerConfigInvalidError on a url that is not http(s). */
-export function readAlertmanagerSettings(am: Config['alertmanager']): AlertmanagerSettings | null {
+/**
+ * null when off (no url); throws AlertmanagerConfigInvalidError on a url that is not http(s).
+ * `user:pass@` in the URL is basic auth, TELEMETRY_ALERTMANAGER_TOKEN a bearer token.
+ */
+export function readAlertmanagerSettings(
+  am: Config['alertmanager'],
+  env: NodeJS.ProcessEnv = process.env,
+): AlertmanagerSettings | null {
   if (!am.url) return null;
-  let url: URL;
+  let protocol: string;
   try {
-    url = new URL(am.url);
+    protocol = new URL(am.url).protocol;
   } catch {
     throw new AlertmanagerConfigInvalidError(
-      `TELEMETRY_ALERTMANAGER_URL / alertmanager.url is not a URL: ${JSON.stringify(am.url)}`,
+      `TELEMETRY_ALERTMANAGER_URL / alertmanager.url is not a URL: ${redact(am.url)}`,
     );
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new AlertmanagerConfigInvalidError(
-      `alertmanager.url must start with http:// or https://, not ${url.protocol}//`,
-    );
-  return { url: am.url.replace(/\/+$/, ''), timeoutMs: am.timeoutMs, resendMs: am.resendMs, maxAgeMs: am.maxAgeMs };
+  if (protocol !== 'http:' && protocol !== 'https:')
+    throw new AlertmanagerConfigInvalidError(`alertmanager.url must start with http:// or https://, not ${protocol}//`);
+  const { url, authorization } = httpAuth(am.url, env.TELEMETRY_ALERTMANAGER_TOKEN);
+  return {
+    url: url.replace(/\/+$/, ''),
+    authorization,
+    timeoutMs: am.timeoutMs,
+    resendMs: am.resendMs,
+    maxAgeMs: am.maxAgeMs,
+  };
 }
 
 /** Labels of a rule's alert: the same for firing, resolved and every re-send. */
@@ -92,7 +108,10 @@ export async function postAlerts(settings: AlertmanagerSettings, alerts: AmAlert
   try {
     res = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: {
+        'Content-Type': 'application/json',
+        ...(settings.authorization ? { Authorization: settings.authorization } : {}),
+      },
       body: JSON.stringify(alerts),
       signal: AbortSignal.timeout(settings.timeoutMs),
     });
@@ -106,7 +125,8 @@ export async function postAlerts(settings: AlertmanagerSettings, alerts: AmAlert
       throw new AlertmanagerSendError('timeout', `timeout: ${url} did not answer within ${settings.timeoutMs} ms`, err);
     throw new AlertmanagerSendError('other', `POST ${url} failed: ${describeCause(err)}`, err);
   }
-  const body = await res.text().catch(() => '');
+  // at most 64 KiB of any answer is read, after its status
+  const body = await readCapped(res);
   if (!res.ok)
     throw new AlertmanagerSendError('rejected', `rejected: ${url} answered ${res.status} ${body.slice(0, 200).trim()}`);
 }

@@ -1,6 +1,7 @@
 // The SMTP transport (nodemailer, pooled, timeouts in seconds) and a plain-words reading of its
 // failures: dns, refused, tls, auth, timeout, rejected.
 import type { Transporter } from 'nodemailer';
+import { credentialsOf } from '../../../common/credentials.js';
 import { EmailSendError } from '../../../common/errors.js';
 import { redact } from '../../../common/redact.js';
 import type { EmailSettings } from './email-settings.js';
@@ -22,15 +23,6 @@ export interface Mailer {
   close(): void;
 }
 
-/** Percent-decoding that never throws: a `%zz` in a password is taken as typed. */
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
 export function createSmtpMailer(settings: EmailSettings): Mailer {
   const url = new URL(settings.url);
   // nodemailer (~4 MiB of memory) is loaded for the first message, not at start: most days send none
@@ -41,7 +33,7 @@ export function createSmtpMailer(settings: EmailSettings): Mailer {
         host: url.hostname.replace(/^\[|\]$/g, ''),
         port: url.port ? Number(url.port) : undefined,
         secure: url.protocol === 'smtps:',
-        auth: url.username ? { user: decode(url.username), pass: decode(url.password) } : undefined,
+        auth: credentialsOf(url) ?? undefined,
         pool: true,
         maxConnections: 1,
         connectionTimeout: settings.timeoutMs,

@@ -1,10 +1,11 @@
 // The alertmanager channel against Debian's real Alertmanager and a webhook receiver.
 import test from 'ava';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { nextBatch } from '../../../apps/analytics/notify/alertmanager.js';
-import { startAlertmanager, startWebhook } from '../../alertmanager-fixture.js';
+import { BASIC_AUTH, startAlertmanager, startWebhook } from '../../alertmanager-fixture.js';
 import { runNode, tempDir, waitFor, writeConfig, type Running } from '../../helpers.js';
 import { freePort } from '../../smtp-fixture.js';
 import { notice } from '../notice-fixture.js';
@@ -160,4 +161,64 @@ test('a firing alert is re-sent every resendMs, so Alertmanager never ends it by
   );
   app.child.kill('SIGINT');
   t.is(await app.exited, 0);
+});
+
+test('an Alertmanager behind basic auth: user:pass in the URL is sent as basic auth, and the password shows nowhere', async (t) => {
+  const hook = await startWebhook();
+  t.teardown(() => hook.close());
+  const am = await startAlertmanager(hook.url, undefined, '5m', true);
+  t.teardown(() => am.stop());
+  const secret = encodeURIComponent(BASIC_AUTH.pass);
+  const withAuth = am.url.replace('http://', `http://${BASIC_AUTH.user}:${secret}@`);
+  // without credentials it is refused: the test would pass for the wrong reason otherwise
+  t.is((await fetch(`${am.url}/api/v2/alerts`)).status, 401);
+  const { app, csv, dir } = await analyticsWith(withAuth);
+  t.teardown(() => app.child.kill('SIGKILL'));
+  appendFileSync(csv, `${Date.now()},95.00,50.00,1\n`);
+  await waitFor('the firing alert at the webhook', () => hook.alerts.find((a) => a.status === 'firing'));
+  // a wrong password: refused, retried, and said without the password
+  const cli = runNode('cli/telemetry.js', ['test-alertmanager'], dir, {
+    TELEMETRY_ALERTMANAGER_URL: withAuth.replace(secret, 'wrong%20pass'),
+  });
+  t.is(await cli.exited, 1);
+  t.regex(cli.output(), /rejected: .* answered 401/);
+  app.child.kill('SIGINT');
+  t.is(await app.exited, 0);
+  for (const text of [app.output(), cli.output()]) {
+    t.false(text.includes(BASIC_AUTH.pass) || text.includes(secret) || text.includes('wrong'), text);
+  }
+});
+
+test('TELEMETRY_ALERTMANAGER_TOKEN is sent as a bearer token; an answer of any size is read up to 64 KiB', async (t) => {
+  const seen: string[] = [];
+  let sentAtClose = -1;
+  const port = await freePort();
+  const server = createServer((req, res) => {
+    seen.push(req.headers.authorization ?? '');
+    req.resume();
+    // 500 with a body of 50 MiB: the app reads 64 KiB of it and lets the rest go
+    res.writeHead(500, { 'Content-Type': 'text/plain' });
+    const chunk = Buffer.alloc(1 << 20, 'x');
+    let sent = 0;
+    res.on('close', () => (sentAtClose = sent));
+    const pump = (): void => {
+      while (sent < 50 && res.write(chunk)) sent++;
+      if (sent < 50) res.once('drain', pump);
+      else res.end();
+    };
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => server.close(() => r())).then(() => server.closeAllConnections()));
+  const dir = await tempDir();
+  const cli = runNode('cli/telemetry.js', ['test-alertmanager'], dir, {
+    TELEMETRY_ALERTMANAGER_URL: `http://127.0.0.1:${port}`,
+    TELEMETRY_ALERTMANAGER_TOKEN: 's3cr3t-token',
+  });
+  t.is(await cli.exited, 1);
+  t.deepEqual(seen, ['Bearer s3cr3t-token']);
+  t.regex(cli.output(), /rejected: .* answered 500 x{10}/);
+  t.false(cli.output().includes('s3cr3t-token'));
+  await waitFor('the server to see the connection end', () => sentAtClose >= 0);
+  t.true(sentAtClose < 50, `the client left after ${sentAtClose} of 50 MiB`);
 });
