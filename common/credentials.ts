@@ -2,7 +2,7 @@
 // the URL once, so what is logged or shown never holds them, and sent the way each protocol wants.
 
 /** Percent-decoding that never throws: a `%zz` in a password is taken as typed. */
-export function decodeUrlPart(text: string): string {
+function decodeUrlPart(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
@@ -12,9 +12,7 @@ export function decodeUrlPart(text: string): string {
 
 /** The user and password a URL carries, or null. */
 export function credentialsOf(url: URL): { user: string; pass: string } | null {
-  return url.username || url.password
-    ? { user: decodeUrlPart(url.username), pass: decodeUrlPart(url.password) }
-    : null;
+  return url.username || url.password ? { user: decodeUrlPart(url.username), pass: decodeUrlPart(url.password) } : null;
 }
 
 /**

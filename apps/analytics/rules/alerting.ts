@@ -291,7 +291,10 @@ export class Alerting {
     const current = new Set([...this.thresholds, ...this.absents].map((t) => t.rule.name));
     // a rule saved but gone from the file now was removed while the app was down
     const gone = Object.entries(saved.rules).filter(([name]) => !current.has(name));
-    this.retired = new Map([...Object.entries(saved.retired ?? {}), ...gone.map(([name, r]) => [name, r.episodes] as const)]);
+    this.retired = new Map([
+      ...Object.entries(saved.retired ?? {}),
+      ...gone.map(([name, r]) => [name, r.episodes] as const),
+    ]);
     for (const name of current) this.retired.delete(name);
     for (const t of [...this.thresholds, ...this.absents]) {
       const r = restoreRule(t.rule.definition, saved.rules[t.rule.name]);
