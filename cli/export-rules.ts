@@ -11,11 +11,12 @@ export type PrometheusVersion = 2 | 3;
 const METRIC = { cpu: 'telemetry_cpu_usage_ratio', ram: 'telemetry_memory_usage_ratio' } as const;
 
 /**
- * A range selector for (t − D, t]: Prometheus 3 ranges are left-open already; 2.x ranges include
- * their left end, so they get D − 1 ms (the samples are whole milliseconds).
+ * `fn` over the window (t − D, t]: Prometheus 3 ranges are left-open already; 2.x ranges include
+ * their left end, so they get D − 1 ms (the samples are whole milliseconds). A window of 1 ms holds
+ * the latest sample alone: the series itself (2.x has no range of 0 ms).
  */
-function rangeOf(ms: number, version: PrometheusVersion): string {
-  return `[${version === 2 ? ms - 1 : ms}ms]`;
+function overWindow(fn: string, series: string, ms: number, version: PrometheusVersion): string {
+  return ms === 1 ? series : `${fn}(${series}[${version === 2 ? ms - 1 : ms}ms])`;
 }
 
 /** Labels every exported alert carries (they never filter by host or instance). */
@@ -29,7 +30,7 @@ export function staticLabels(rule: Rule): Record<string, string> {
 
 function thresholdExpr(rule: ThresholdRule, version: PrometheusVersion): string {
   const series = rule.over
-    ? `${rule.over.aggregate}_over_time(${METRIC[rule.metric]}${rangeOf(rule.over.ms, version)})`
+    ? overWindow(`${rule.over.aggregate}_over_time`, METRIC[rule.metric], rule.over.ms, version)
     : METRIC[rule.metric];
   const cmp = rule.above ? '>' : '<';
   const fires = `${series} ${cmp} ${ratioLiteral(rule.threshold)}`;
@@ -43,7 +44,7 @@ function exprOf(rule: Rule, version: PrometheusVersion): string {
   if (rule.kind === 'threshold') return thresholdExpr(rule, version);
   // no new sample for D while the engine is scraped, or no successful scrape for D (engine down)
   const seconds = Number(`${rule.absentMs}e-3`);
-  return `time() - telemetry_last_sample_timestamp_seconds >= ${seconds} or max_over_time(up${rangeOf(rule.absentMs, version)}) == 0`;
+  return `time() - telemetry_last_sample_timestamp_seconds >= ${seconds} or ${overWindow('max_over_time', 'up', rule.absentMs, version)} == 0`;
 }
 
 function summaryOf(rule: Rule): string {

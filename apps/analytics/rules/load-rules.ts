@@ -4,7 +4,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { describeCause, RulesInvalidError, type Problem } from '../../../common/errors.js';
 import { importGenerated } from '../../../common/generated.js';
 import { ajvProblems, locate, parseYamlSource } from '../../../common/yaml-source.js';
-import { parseDuration } from './duration.js';
+import { checkDuration } from './duration.js';
 import { DEFAULT_FLAP, type Flap, type Rule, type ThresholdRule } from './rule.js';
 import type { RawRules } from './rules-schema.js';
 
@@ -87,14 +87,20 @@ function toRule(
   defaults: NonNullable<RawRules['defaults']>,
   problem: (key: string | null, message: string) => void,
 ): Rule {
-  // The schema already refused malformed durations.
-  const duration = (text: string | undefined): number => (text === undefined ? 0 : (parseDuration(text) ?? 0));
+  // The schema refused malformed durations; what it cannot see (whole milliseconds, Prometheus' range) is said here.
+  const duration = (text: string | undefined, key: string | null = null): number => {
+    if (text === undefined) return 0;
+    const ms = checkDuration(text);
+    if (typeof ms === 'string') problem(key, ms);
+    // NaN after a problem: no second message about the same value
+    return typeof ms === 'number' ? ms : ms === null ? 0 : NaN;
+  };
   const base = {
     name: r.name,
     severity: r.severity ?? defaults.severity ?? 'warning',
     channels: r.channels ?? defaults.channels ?? ['console', 'email'],
-    repeatMs: duration(r.repeat ?? defaults.repeat),
-    flap: flapOf(r.flap ?? defaults.flap, duration),
+    repeatMs: duration(r.repeat ?? defaults.repeat, r.repeat === undefined ? null : 'repeat'),
+    flap: flapOf(r.flap ?? defaults.flap, (text) => duration(text, r.flap === undefined ? null : 'flap')),
   };
   if (base.flap && base.flap.windowMs <= 0) problem('flap', 'flap window must be longer than 0');
   const kinds = (['above', 'below', 'absent'] as const).filter((k) => r[k] !== undefined);
@@ -107,7 +113,7 @@ function toRule(
   if (r.absent !== undefined) {
     for (const key of ['metric', 'clear', 'for', 'over', 'aggregate'] as const)
       if (r[key] !== undefined) problem(key, `"${key}" does not apply to an absent rule`);
-    const absentMs = duration(r.absent);
+    const absentMs = duration(r.absent, 'absent');
     if (absentMs <= 0) problem('absent', 'absent must be longer than 0');
     return { ...base, kind: 'absent', absentMs, definition: JSON.stringify({ absentMs }) };
   }
@@ -121,7 +127,7 @@ function toRule(
     problem('clear', `clear (${clear}) must not be above the threshold (${threshold}) of an above rule`);
   if (op === 'below' && clear < threshold)
     problem('clear', `clear (${clear}) must not be below the threshold (${threshold}) of a below rule`);
-  const overMs = duration(r.over);
+  const overMs = duration(r.over, 'over');
   if (r.over !== undefined && overMs <= 0) problem('over', 'over must be longer than 0');
   const rule = {
     ...base,
@@ -131,7 +137,7 @@ function toRule(
     above: op === 'above',
     threshold,
     clear,
-    forMs: duration(r.for ?? defaults.for),
+    forMs: duration(r.for ?? defaults.for, r.for === undefined ? null : 'for'),
     over: r.over !== undefined && r.aggregate !== undefined ? { ms: overMs, aggregate: r.aggregate } : null,
   } satisfies Omit<ThresholdRule, 'definition'>;
   const { metric, above, threshold: t, clear: c, forMs, over } = rule;
