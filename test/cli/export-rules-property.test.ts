@@ -85,7 +85,7 @@ test('every rules file validate accepts exports to a file promtool check rules a
     fc.property(fc.array(fc.oneof(thresholdRule, absentRule), { minLength: 1, maxLength: 4 }), (generated) => {
       let rules: Rule[];
       try {
-        rules = parseRules('rules.yaml', yamlOf(generated as Record<string, string>[]));
+        rules = parseRules('rules.yaml', yamlOf(generated));
       } catch {
         refused++;
         return;

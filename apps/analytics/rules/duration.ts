@@ -1,7 +1,7 @@
 const UNIT_MS: Record<string, bigint> = { ms: 1n, s: 1000n, m: 60_000n, h: 3_600_000n };
 
 /** The longest duration Prometheus holds (an int64 of nanoseconds, ~292 years), in whole milliseconds. */
-export const MAX_DURATION_MS = 9_223_372_036_854;
+const MAX_DURATION_MS = 9_223_372_036_854;
 
 /**
  * `<number><ms|s|m|h>` as an exact whole number of milliseconds; null when it is no duration at
