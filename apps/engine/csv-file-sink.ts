@@ -1,6 +1,7 @@
 // The CSV file the engine appends to: whole lines only, a header on every new file, rotation by
 // rename (telemetry.csv -> .1 -> ... -> .keep), and on open a torn tail cut back to the last \n.
 import {
+  constants,
   closeSync,
   existsSync,
   fdatasyncSync,
@@ -15,13 +16,19 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { HEADER_LINE } from '../../common/csv-format.js';
+import { notRegular, OPEN_NO_BLOCK } from '../../common/file-kind.js';
 
 export interface SinkOptions {
   dir: string;
   maxBytes: number;
   keep: number;
   file?: string;
+  /** Told once a symlink at the path was moved aside. */
+  onLinkMovedAside?: (aside: string) => void;
 }
+
+/** Append, create, never through a symlink (ELOOP), never blocking on a FIFO. */
+const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | OPEN_NO_BLOCK;
 
 export interface OpenResult {
   /** seq of the last sample on disk, 0 when there is none. */
@@ -44,8 +51,9 @@ function readTail(fd: number, size: number, bytes: number): Buffer {
 /** seq of the last data line of a file written in the current format, or 0. */
 function lastSeqIn(path: string): number {
   if (!existsSync(path)) return 0;
-  const fd = openSync(path, 'r');
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | OPEN_NO_BLOCK);
   try {
+    if (notRegular(fstatSync(fd))) return 0;
     const lines = readTail(fd, fstatSync(fd).size, TAIL_BYTES).toString('utf8').split('\n');
     for (let i = lines.length - 1; i >= 0; i--) {
       const seq = Number(lines[i]!.split(',')[3]);
@@ -177,8 +185,29 @@ export class CsvFileSink {
     if (this.size === 0) this.writeAll(HEADER_LINE);
   }
 
+  /**
+   * Opens telemetry.csv for appending. A symlink there is moved aside (`telemetry.csv.link-<time>`)
+   * and a regular file made in its place: the engine, often root, never writes through a link to a
+   * file outside data/. A FIFO, socket or device there is refused by name (retried like a disk
+   * that refuses writes).
+   */
   private reopen(): void {
-    this.fd = openSync(this.path, 'a+');
+    let fd: number;
+    try {
+      fd = openSync(this.path, APPEND_FLAGS, 0o644);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ELOOP') throw err;
+      const aside = `${this.path}.link-${Date.now()}`;
+      renameSync(this.path, aside);
+      this.opts.onLinkMovedAside?.(aside);
+      fd = openSync(this.path, APPEND_FLAGS, 0o644);
+    }
+    const kind = notRegular(fstatSync(fd));
+    if (kind) {
+      closeSync(fd);
+      throw new Error(`${this.path} is ${kind}, not a regular file: the engine does not write to it`);
+    }
+    this.fd = fd;
     this.size = fstatSync(this.fd).size;
   }
 }

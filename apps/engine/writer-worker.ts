@@ -15,8 +15,22 @@ const data = workerData as WorkerData;
 const { engine } = data.config;
 const ring = Ring.attach(data.ring);
 const counters = new Float64Array(data.counters);
-const sink = new CsvFileSink({ dir: data.config.data.dir, maxBytes: engine.rotate.maxBytes, keep: engine.rotate.keep });
 const post = (m: WorkerMessage): void => parentPort!.postMessage(m);
+const sink = new CsvFileSink({
+  dir: data.config.data.dir,
+  maxBytes: engine.rotate.maxBytes,
+  keep: engine.rotate.keep,
+  onLinkMovedAside: (aside) =>
+    post({
+      type: 'log',
+      level: 'warn',
+      message: 'telemetry.csv was a symbolic link; moved it aside and writing to a regular file (never through a link)',
+      fields: { path: sink.path, movedTo: aside },
+    }),
+});
+
+/** The main thread closed the ring: SIGINT/SIGTERM (read afresh each time: the other thread sets it). */
+const stopping = (): boolean => ring.closed;
 
 /** Runs `step` until it succeeds, logging the first failure and the recovery, backing off up to 10 s. */
 function retry<T>(what: string, step: () => T): T {
@@ -44,7 +58,9 @@ function retry<T>(what: string, step: () => T): T {
           fields: { path: sink.path, error: describeCause(err) },
         });
       }
-      sleepSync(delay);
+      // stopping (SIGTERM) while the file cannot be written: the queue's rows cannot go out
+      if (stopping()) throw err;
+      for (let slept = 0; slept < delay && !stopping(); slept += 100) sleepSync(100);
       delay = Math.min(delay * 2, 10_000);
     }
   }

@@ -8,6 +8,7 @@
 // oldest file of the rotation chain (telemetry.csv.N … .1, telemetry.csv) not yet done.
 import * as nodeFs from 'node:fs';
 import type { Stats as FileStats } from 'node:fs';
+import { notRegular, OPEN_NO_BLOCK } from '../../../common/file-kind.js';
 import type { Fields } from '../../../common/log.js';
 import { lineChunk, LineReader, type LineSink } from './read-lines.js';
 
@@ -55,6 +56,8 @@ export type FollowFs = Pick<typeof nodeFs, 'statSync' | 'openSync' | 'fstatSync'
 type Look = { st: FileStats } | { gone: true } | { error: NodeJS.ErrnoException };
 
 const GONE = new Set(['ENOENT', 'ENOTDIR']);
+/** Reading never blocks on a FIFO whose writer is away. */
+const READ_FLAGS = nodeFs.constants.O_RDONLY | OPEN_NO_BLOCK;
 
 /** The first min(expected, limit) bytes of `actual` are those of `expected`. */
 function samePrefix(actual: Buffer, expected: Buffer, limit: number): boolean {
@@ -75,6 +78,8 @@ export class TailFile {
   private readonly fs: FollowFs;
   /** Error codes already reported (each is logged once until it clears). */
   private failing = new Set<string>();
+  /** Paths found holding no regular file, by kind: each said once. */
+  private readonly refused = new Set<string>();
 
   constructor(path: string, events: FollowEvents, opts: { maxLineBytes: number; chunkBytes?: number; fs?: FollowFs }) {
     this.path = path;
@@ -84,13 +89,26 @@ export class TailFile {
     this.fs = opts.fs ?? nodeFs;
   }
 
+  /** A FIFO, socket or device at a CSV path is refused by name (once) and counts as no file there. */
   private look(path: string): Look {
     try {
-      return { st: this.fs.statSync(path) };
+      const st = this.fs.statSync(path);
+      return this.regular(path, st) ? { st } : { gone: true };
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       return GONE.has(e.code ?? '') ? { gone: true } : { error: e };
     }
+  }
+
+  private regular(path: string, st: FileStats): boolean {
+    const kind = notRegular(st);
+    if (!kind) return true;
+    const key = `${kind}:${path}`;
+    if (!this.refused.has(key)) {
+      this.refused.add(key);
+      this.events.notice(`${path} is ${kind}, not a regular file: not read; waiting for a file there`, { path });
+    }
+    return false;
   }
 
   /** An error that says nothing about the file (EACCES, EIO, EMFILE): logged once per kind, retried. */
@@ -245,12 +263,13 @@ export class TailFile {
   private identityOf(path: string): FileIdentity | null {
     let fd: number;
     try {
-      fd = this.fs.openSync(path, 'r');
+      fd = this.fs.openSync(path, READ_FLAGS);
     } catch {
       return null;
     }
     try {
       const st = this.fs.fstatSync(fd);
+      if (!this.regular(path, st)) return null;
       return { dev: st.dev, ino: st.ino, head: this.readHead(fd).toString('base64') };
     } catch {
       return null;
@@ -264,13 +283,17 @@ export class TailFile {
     let st: FileStats;
     let head: Buffer;
     try {
-      fd = this.fs.openSync(path, 'r');
+      fd = this.fs.openSync(path, READ_FLAGS);
     } catch (err) {
       if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) this.trouble(err as NodeJS.ErrnoException);
       return false;
     }
     try {
       st = this.fs.fstatSync(fd);
+      if (!this.regular(path, st)) {
+        this.fs.closeSync(fd);
+        return false;
+      }
       head = this.readHead(fd);
     } catch (err) {
       this.fs.closeSync(fd);
