@@ -1,5 +1,7 @@
 // Hot reload of rules.yaml: debounce change events, validate, then swap atomically. An invalid
-// file is logged with every error and the running rules (and their alert states) stay.
+// file is logged with every error and the running rules (and their alert states) stay. A rules
+// file that is a symlink is watched through to its target too, and a target re-pointed is followed.
+import { realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { TelemetryError } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
@@ -34,12 +36,33 @@ export function watchRules(file: string, apply: (rules: Rule[]) => RulesChange, 
       });
     }
   };
-  const stop = watchDir(dirname(file), [basename(file)], () => {
+  const onChange = (): void => {
     clearTimeout(timer);
-    timer = setTimeout(reload, debounceMs);
-  });
+    timer = setTimeout(() => {
+      follow();
+      reload();
+    }, debounceMs);
+  };
+  // the file's own directory (an edit, or the link re-pointed), and its target's when it is a link
+  const stopOwn = watchDir(dirname(file), [basename(file)], onChange);
+  let target = file;
+  let stopTarget = (): void => undefined;
+  const follow = (): void => {
+    let now: string;
+    try {
+      now = realpathSync(file);
+    } catch {
+      return; // gone for now: the next event looks again
+    }
+    if (now === target) return;
+    stopTarget();
+    target = now;
+    stopTarget = now === file ? () => undefined : watchDir(dirname(now), [basename(now)], onChange);
+  };
+  follow();
   return () => {
     clearTimeout(timer);
-    stop();
+    stopOwn();
+    stopTarget();
   };
 }

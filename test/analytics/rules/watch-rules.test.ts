@@ -1,5 +1,5 @@
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RulesChange } from '../../../apps/analytics/rules/alerting.js';
 import type { Rule } from '../../../apps/analytics/rules/rule.js';
@@ -35,4 +35,34 @@ test('a burst of saves is debounced into one reload with the final text; an inva
     applied.some((names) => names.includes('bad')),
     'the invalid text was never applied',
   );
+});
+
+test('a rules file that is a symlink: an edit of its target reloads, and so does one of a target it was re-pointed to', async (t) => {
+  const dir = await tempDir();
+  const etc = await tempDir('telemetry-etc-');
+  const file = join(dir, 'rules.yaml');
+  const first = join(etc, 'first.yaml');
+  const second = join(etc, 'other', 'second.yaml');
+  mkdirSync(join(etc, 'other'));
+  writeFileSync(first, 'rules: []\n');
+  writeFileSync(second, 'rules: []\n');
+  symlinkSync(first, file);
+  const applied: string[][] = [];
+  const stop = watchRules(
+    file,
+    (rules) => {
+      applied.push(rules.map((r) => r.name));
+      return { added: [], changed: rules.map((r) => r.name), removed: [] };
+    },
+    50,
+  );
+  t.teardown(stop);
+  writeFileSync(first, 'rules:\n  - { name: edited_target, metric: cpu, above: 80 }\n');
+  await waitFor('the target edit reloaded', () => applied.at(-1)?.[0] === 'edited_target');
+  // re-pointed (as `ln -sfn` does: a new link renamed over the old one)
+  symlinkSync(second, join(dir, 'rules.yaml.tmp'));
+  renameSync(join(dir, 'rules.yaml.tmp'), file);
+  await waitFor('the re-pointed link reloaded', () => applied.at(-1)?.length === 0);
+  writeFileSync(second, 'rules:\n  - { name: edited_second, metric: cpu, above: 80 }\n');
+  await waitFor('the new target edit reloaded', () => applied.at(-1)?.[0] === 'edited_second');
 });
