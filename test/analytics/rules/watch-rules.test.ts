@@ -65,4 +65,5 @@ test('a rules file that is a symlink: an edit of its target reloads, and so does
   await waitFor('the re-pointed link reloaded', () => applied.at(-1)?.length === 0);
   writeFileSync(second, 'rules:\n  - { name: edited_second, metric: cpu, above: 80 }\n');
   await waitFor('the new target edit reloaded', () => applied.at(-1)?.[0] === 'edited_second');
+  t.deepEqual(applied.at(-1), ['edited_second']);
 });
