@@ -4,6 +4,7 @@
 // CORS headers; a strict Content-Security-Policy. A port that cannot be bound is one error line
 // and the app runs on without it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { BlockList, isIP } from 'node:net';
 import { describeCause } from './errors.js';
 import { log } from './log.js';
@@ -71,6 +72,34 @@ export function gate(
   return null;
 }
 
+/** Response bytes a connection may have queued (its client not reading) before it is dropped. */
+export const MAX_QUEUED_PER_CONNECTION = 4 << 20;
+/** Response bytes queued for all connections together; past it the one with the most is dropped. */
+export const MAX_QUEUED_TOTAL = 64 << 20;
+/** A connection that neither reads nor sends for this long is closed. */
+const IDLE_SOCKET_MS = 30_000;
+
+/**
+ * Bounds what never-reading clients can make the app hold: a request on a connection with more
+ * than MAX_QUEUED_PER_CONNECTION queued ends it; past MAX_QUEUED_TOTAL over all connections the
+ * one holding most is dropped. Returns whether this request's connection lives on.
+ */
+function withinBounds(socket: Socket, sockets: Set<Socket>): boolean {
+  if (socket.writableLength > MAX_QUEUED_PER_CONNECTION) {
+    socket.destroy();
+    return false;
+  }
+  let total = 0;
+  let worst = socket;
+  for (const s of sockets) {
+    total += s.writableLength;
+    if (s.writableLength > worst.writableLength) worst = s;
+  }
+  if (total <= MAX_QUEUED_TOTAL) return true;
+  worst.destroy();
+  return worst !== socket;
+}
+
 export interface HttpEndpoint {
   readonly port: number;
   close(): Promise<void>;
@@ -92,7 +121,9 @@ export async function startHttpServer(
   if (!listen) return null;
   const loopback = isLoopback(listen.host);
   let allowed: Set<string> | null = null;
+  const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
+    if (!withinBounds(req.socket, sockets)) return;
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const refused = gate(req.method, req.headersDistinct.host, allowed);
     const path = (req.url ?? '/').split('?')[0]!;
@@ -112,6 +143,11 @@ export async function startHttpServer(
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
+  server.setTimeout(IDLE_SOCKET_MS, (socket) => socket.destroy());
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
   const bound = await new Promise<boolean>((resolve) => {
     server.once('error', (err) => {
       log.error(`${app} HTTP is off: cannot listen on ${listenText}`, { error: describeCause(err) });

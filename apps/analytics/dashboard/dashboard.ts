@@ -14,6 +14,8 @@ import type { FeedEvent, LiveFeed } from './live-feed.js';
 import type { StateView } from './wire.js';
 
 const STATS_MS = 1000;
+/** How old the shared /api/state body may be. */
+const STATE_MS = 250;
 const HEARTBEAT_MS = 15_000;
 export const MAX_CLIENTS = 16;
 const SLOW_CLIENT_BYTES = 4 << 20;
@@ -81,6 +83,7 @@ export function createDashboard(feed: LiveFeed, stateOf: StateOf): Dashboard {
     }
   };
   const flush = (): void => {
+    state = null;
     const events = feed.flush();
     broadcast((res) => events.forEach((e) => send(res, e)));
   };
@@ -102,10 +105,22 @@ export function createDashboard(feed: LiveFeed, stateOf: StateOf): Dashboard {
   }
   // browsers ask for it on their own; there is none
   routes.set('/favicon.ico', (_req, res) => void res.writeHead(204).end());
+  // The rules, statistics and recent transitions (the points come through /events): one body for
+  // every client of a moment (built at most once per STATE_MS, or after a flush), a few KiB.
+  let state: { at: number; body: Buffer } | null = null;
   routes.set('/api/state', (req, res) => {
-    const body = JSON.stringify({ boot: feed.boot, ...feed.view(), ...stateOf() });
-    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    const now = Date.now();
+    if (!state || now - state.at >= STATE_MS)
+      state = {
+        at: now,
+        body: Buffer.from(JSON.stringify({ boot: feed.boot, transitions: feed.view().transitions, ...stateOf() })),
+      };
+    res.writeHead(200, {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': state.body.length,
+      'Cache-Control': 'no-store',
+    });
+    res.end(req.method === 'HEAD' ? undefined : state.body);
   });
   routes.set('/events', (req, res) => {
     if (clients.size >= MAX_CLIENTS) {
