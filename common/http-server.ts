@@ -73,9 +73,9 @@ export function gate(
 }
 
 /** Response bytes a connection may have queued (its client not reading) before it is dropped. */
-export const MAX_QUEUED_PER_CONNECTION = 4 << 20;
+const MAX_QUEUED_PER_CONNECTION = 4 << 20;
 /** Response bytes queued for all connections together; past it the one with the most is dropped. */
-export const MAX_QUEUED_TOTAL = 64 << 20;
+const MAX_QUEUED_TOTAL = 64 << 20;
 /** A connection that neither reads nor sends for this long is closed. */
 const IDLE_SOCKET_MS = 30_000;
 
