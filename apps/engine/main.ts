@@ -39,8 +39,11 @@ function startWorker(name: WorkerName, startSeq: number): Promise<number> {
     worker.on('message', (m: WorkerMessage) => {
       if (m.type === 'ready') resolve(m.lastSeq);
       else if (m.type === 'log') log[m.level](m.message, m.fields);
-      else if (m.type === 'fatal') fail(APP, new WorkerFailedError(m.worker, m.message));
-      else finished(m.worker);
+      // the writer gives up on a file it cannot write once a signal asked it to stop
+      else if (m.type === 'fatal') {
+        if (run.stopping) giveUp();
+        else fail(APP, new WorkerFailedError(m.worker, m.message));
+      } else finished(m.worker);
     });
     worker.on('error', (err) => fail(APP, new WorkerFailedError(name, err.stack ?? err.message)));
     worker.on('exit', (code) => {
@@ -108,14 +111,17 @@ onShutdown((signal) => {
   clearInterval(statsTimer);
   ring.close();
   workers.get('producer')?.postMessage({ type: 'stop' });
-  setTimeout(() => {
-    log.error('engine could not finish writing in time; exiting with samples unwritten', {
-      ...counts(),
-      unwritten: ring.depth,
-    });
-    process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
+  setTimeout(giveUp, SHUTDOWN_DEADLINE_MS).unref();
 });
+
+/** Stopping while the file cannot be written: say what is lost, exit 1. */
+function giveUp(): void {
+  log.error('engine could not finish writing in time; exiting with samples unwritten', {
+    ...counts(),
+    unwritten: ring.depth,
+  });
+  process.exit(1);
+}
 
 // Samples lost in the queue at a kill keep their numbers (a gap the reader counts).
 const lastSeq = Math.max(await startWorker('writer', 0), readSeqMark(config.data.dir));

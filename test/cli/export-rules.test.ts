@@ -21,6 +21,7 @@ rules:
   - { name: avg, metric: cpu, above: 70, over: 1m, aggregate: avg, severity: info }
   - { name: peak, metric: ram, below: 5, over: 10s, aggregate: max }
   - { name: gone, absent: 10s }
+  - { name: smooth, metric: cpu, above: 70, clear: 65, over: 1m, aggregate: avg }
 `;
 
 type Exported = {
@@ -56,6 +57,11 @@ test('every rule feature maps as SPEC says, for Prometheus 3 and 2', (t) => {
   t.is(r3.avg!.expr, 'avg_over_time(telemetry_cpu_usage_ratio[60000ms]) > 70e-2');
   t.is(r2.avg!.expr, 'avg_over_time(telemetry_cpu_usage_ratio[59999ms]) > 70e-2', '2.x ranges include their left end');
   t.is(r3.peak!.expr, 'max_over_time(telemetry_memory_usage_ratio[10000ms]) < 5e-2');
+  t.is(
+    r3.smooth!.expr,
+    'avg_over_time(telemetry_cpu_usage_ratio[60000ms]) > 70e-2 or (avg_over_time(telemetry_cpu_usage_ratio[60000ms]) > 65e-2 and ignoring(alertname, alertstate, severity, channels, repeat) ALERTS{alertname="smooth", alertstate="firing"})',
+    'the clear clause judges the window too, not the raw metric',
+  );
   t.is(r3.gone!.expr, 'time() - telemetry_last_sample_timestamp_seconds >= 10 or max_over_time(up[10000ms]) == 0');
   t.is(r2.gone!.expr, 'time() - telemetry_last_sample_timestamp_seconds >= 10 or max_over_time(up[9999ms]) == 0');
   for (const r of v3.groups[0]!.rules) t.notRegex(r.expr, /instance|host/, 'no rule filters by host or instance');
@@ -69,7 +75,7 @@ test('the exported file passes promtool check rules; invalid rules give the vali
     t.is(await p.exited, 0);
     writeFileSync(join(dir, `v${version}.yml`), p.output());
     const { stdout } = await run('promtool', ['check', 'rules', `v${version}.yml`], { cwd: dir });
-    t.regex(stdout, /SUCCESS: 6 rules found/);
+    t.regex(stdout, /SUCCESS: 7 rules found/);
   }
   writeFileSync(join(dir, 'bad.yaml'), 'rules:\n  - name: x\n    metric: cpu\n    above: lots\n');
   const bad = runNode('cli/telemetry.js', ['export-rules', 'bad.yaml'], dir);

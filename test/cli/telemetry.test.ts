@@ -1,5 +1,5 @@
 import test from 'ava';
-import { writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/config.js';
 import { spawn } from 'node:child_process';
@@ -164,4 +164,29 @@ test('a rules file over 1 MiB is refused with a clear message, quickly', async (
   const { code, out } = await run(['validate', 'rules.yaml'], dir);
   t.is(code, 1);
   t.regex(out, /rules\.yaml: the file is 3\d{6} bytes; rules files are limited to 1048576 bytes/);
+});
+
+test('a file of 32 MiB or more: every thread applies the future-row horizon, and --rules reads it in order on one thread', async (t) => {
+  const dir = await tempDir();
+  const file = join(dir, 'big.csv');
+  const base = Date.now() - 3 * 3600_000;
+  const rows: string[] = ['timestamp,cpu,ram,seq'];
+  for (let i = 1; i <= 1_200_000; i++) rows.push(`${base + i * 5},${i === 600_000 ? '95.00' : '20.00'},50.00,${i}`);
+  rows.push(`${Date.now() + 86_400_000},10.00,50.00,1200001`); // a day ahead: out of range on every path
+  writeFileSync(file, `${rows.join('\n')}\n`);
+  t.true(statSync(file).size >= 32 << 20);
+  for (const threads of ['1', '2']) {
+    const { code, out } = await run(['analyze', 'big.csv', '--json', '--threads', threads], dir);
+    t.is(code, 0, out);
+    const json = JSON.parse(out) as { samples: number; rejected: { range: number } };
+    t.deepEqual([json.samples, json.rejected.range], [1_200_000, 1], `--threads ${threads}`);
+  }
+  writeFileSync(join(dir, 'r.yaml'), 'rules: [{ name: spike, metric: cpu, above: 90, flap: off }]\n');
+  const { code, out } = await run(['analyze', 'big.csv', '--json', '--threads', '2', '--rules', 'r.yaml'], dir);
+  t.is(code, 0, out);
+  t.deepEqual(
+    (JSON.parse(out) as { alerts: { state: string; timestamp: number }[] }).alerts.map((a) => a.state),
+    ['firing', 'resolved'],
+    'the rules saw every row',
+  );
 });

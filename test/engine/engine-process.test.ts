@@ -150,3 +150,20 @@ test('a worker that fails reaches the main thread as a typed message: logged wit
     /error telemetry-engine cannot run: producer worker failed: Error: EISDIR.*code=TELEMETRY_WORKER_FAILED/s,
   );
 });
+
+test('samples lost in the queue at a kill keep their numbers: a restart continues after the seq mark, not after the last row on disk', async (t) => {
+  const dir = await tempDir();
+  mkdirSync(join(dir, 'data'));
+  const csv = join(dir, 'data', 'telemetry.csv');
+  const rows = Array.from({ length: 10 }, (_, i) => `${Date.now() - 10_000 + i},10.00,20.00,${i + 1}`);
+  writeFileSync(csv, `timestamp,cpu,ram,seq\n${rows.join('\n')}\n`);
+  // the producer had handed out seq 1000 when it was killed; 990 of them never reached the file
+  writeFileSync(join(dir, 'data', 'engine.seq'), '1000\n');
+  const config = await writeConfig(
+    dir,
+    'data: { dir: data }\nengine: { intervalMs: 0, limit: 5, metrics: { listen: "" } }\n',
+  );
+  const engine = runNode(ENGINE, [], dir, { TELEMETRY_CONFIG: config });
+  t.is(await engine.exited, 0, engine.output());
+  t.deepEqual(readSeqs(csv).slice(10), [1001, 1002, 1003, 1004, 1005]);
+});

@@ -18,9 +18,9 @@ import type { Rule } from '../../apps/analytics/rules/rule.js';
 import type { FollowFs } from '../../apps/analytics/source/tail-file.js';
 import { readFileOnce } from '../../apps/analytics/source/read-file.js';
 import type { AnalyticsState } from '../../apps/analytics/state-file.js';
-import type { TimerHandle, Timers } from '../../common/clock.js';
 import { checkConfig } from '../../common/config.js';
 import { log } from '../../common/log.js';
+import { settle, SimTimers } from './sim-timers.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const SEC = 1000;
@@ -40,47 +40,6 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** Simulated timers: run in time order when the clock is advanced; nothing waits for real. */
-class SimTimers implements Timers {
-  now = T0;
-  private seq = 0;
-  private readonly pending = new Map<number, { at: number; fn: () => void }>();
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = ++this.seq;
-    this.pending.set(id, { at: this.now + Math.max(0, ms), fn });
-    return { unref: () => undefined, id } as TimerHandle;
-  }
-
-  clearTimeout(handle: TimerHandle | undefined): void {
-    if (handle) this.pending.delete((handle as unknown as { id: number }).id);
-  }
-
-  /** Drops every timer (a crash). */
-  reset(): void {
-    this.pending.clear();
-  }
-
-  /** Runs every timer due up to `until`, in order, letting promises settle between them. */
-  async advance(until: number): Promise<void> {
-    for (;;) {
-      let next: [number, { at: number; fn: () => void }] | undefined;
-      for (const entry of this.pending) if (entry[1].at <= until && (!next || entry[1].at < next[1].at)) next = entry;
-      if (!next) break;
-      this.pending.delete(next[0]);
-      this.now = Math.max(this.now, next[1].at);
-      next[1].fn();
-      await settle();
-    }
-    this.now = Math.max(this.now, until);
-  }
-}
-
-/** Lets every promise chain that is ready run (deliveries resolve at once in the simulation). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
 }
 
 type Fault = 'EIO' | 'EACCES' | null;
@@ -584,7 +543,7 @@ export async function runScenario(seed: number, steps = 60): Promise<Outcome> {
   const random = seeded(seed);
   const w = {
     dir: data,
-    timers: new SimTimers(),
+    timers: new SimTimers(T0),
     skew: 0,
     random,
     followFault: null,

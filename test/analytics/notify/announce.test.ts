@@ -161,3 +161,31 @@ test('idempotency keys: rows sharing one millisecond give distinct episodes (cpu
   changed.onSample(NOW, 95, 50);
   t.false(keys.includes(keyOf(changed.take()[0]!)));
 });
+
+test('flap: a clock set back does not stall the settling (the quiet window restarts from the new time)', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 4, window: 10m } }]');
+  const said = [90, 50, 90, 50].flatMap((cpu, i) => kinds(h.sample(cpu, NOW + i * SEC)));
+  t.deepEqual(said, ['firing', 'resolved', 'firing', 'flapping(4)']);
+  const back = NOW - 3600 * SEC;
+  t.deepEqual(kinds(h.tick(back)), []);
+  t.deepEqual(kinds(h.tick(back + 600 * SEC)), ['settled(0,ok)']);
+});
+
+test('flap: changes told while the clock was ahead do not count once it is set back', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 4, window: 10m } }]');
+  const ahead = NOW + 3600 * SEC;
+  const said = [90, 50, 90].flatMap((cpu, i) => kinds(h.sample(cpu, ahead + i * SEC)));
+  t.deepEqual(said, ['firing', 'resolved', 'firing']);
+  // the clock set back an hour: the fourth change is the first within its window, not the fourth
+  t.deepEqual(kinds(h.sample(50, NOW, ahead + 3 * SEC)), ['resolved']);
+});
+
+test('an absent rule says how long there was no sample: firing after 15 s, resolved after 20 s', (t) => {
+  const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: gone, absent: 10s }]'), NOW);
+  a.tick(NOW + 15 * SEC);
+  a.onArrival(NOW + 20 * SEC);
+  t.deepEqual(
+    a.take().map((n) => `${n.kind}:${n.value}`),
+    ['firing:15000', 'resolved:20000'],
+  );
+});

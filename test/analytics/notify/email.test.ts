@@ -1,4 +1,5 @@
 import test from 'ava';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, systemTimers } from '../../../common/clock.js';
@@ -7,7 +8,7 @@ import type { QueuedChannel } from '../../../apps/analytics/notify/queued-channe
 import type { EmailSettings } from '../../../apps/analytics/notify/email-settings.js';
 import { Outbox } from '../../../apps/analytics/notify/outbox.js';
 import { classifySmtpError, createSmtpMailer } from '../../../apps/analytics/notify/smtp.js';
-import type { Transition } from '../../../apps/analytics/rules/alerting.js';
+import { keyOf, type Transition } from '../../../apps/analytics/rules/alerting.js';
 import { tempDir, waitFor } from '../../helpers.js';
 import { notice } from '../notice-fixture.js';
 import { freePort, startSilentServer, startSmtp } from '../../smtp-fixture.js';
@@ -203,4 +204,38 @@ test('flap notices are carried in the digest with their counts', async (t) => {
   await waitFor('the email', () => smtp.messages.length === 1 && outbox.depth === 0);
   t.regex(smtp.messages[0]!.text ?? '', /flapping: 6 changes within 10m +rule_0/);
   t.regex(smtp.messages[0]!.text ?? '', /settled \(now ok\): 14 changes held back +rule_0/);
+});
+
+test('the Message-ID is made of the notification keys: the same batch sent again (after a crash) has the same one', async (t) => {
+  const ids: string[] = [];
+  const mailer = {
+    send: (mail: { messageId?: string }) => {
+      ids.push(mail.messageId ?? '');
+      return Promise.resolve();
+    },
+    close: () => undefined,
+  };
+  const settings: EmailSettings = {
+    url: 'smtp://127.0.0.1:1',
+    from: 'telemetry@test.local',
+    to: ['ops@test.local'],
+    digestMs: 10,
+    minSeverity: 'info',
+    timeoutMs: 1000,
+    maxAgeMs: 60_000,
+  };
+  const batch = [transition(0), transition(1, 'firing', 'critical')];
+  for (let run = 0; run < 2; run++) {
+    const dir = await tempDir();
+    const channel = createEmailChannel(settings, new Outbox(join(dir, 'outbox.jsonl'), 0), mailer, {
+      clock: systemClock,
+      timers: systemTimers,
+      random: Math.random,
+    });
+    channel.send(batch);
+    await waitFor('the digest', () => ids.length === run + 1);
+    await channel.stop();
+  }
+  const keys = batch.map(keyOf).join('\n');
+  t.deepEqual(ids, Array(2).fill(`<${createHash('sha256').update(keys).digest('hex').slice(0, 32)}@telemetry>`));
 });

@@ -9,7 +9,14 @@ test('durations parse as <number><ms|s|m|h>, fractions included; anything else i
     ['5m', 300_000],
     ['1h', 3_600_000],
     ['0s', 0],
-    ['0.0005s', 1],
+    ['0.0005s', null], // not a whole number of milliseconds
+    ['0.5ms', null],
+    ['1.0005s', null],
+    ['9223372036854ms', 9223372036854], // the most Prometheus holds
+    ['9223372036855ms', null],
+    ['9007199254740993ms', null],
+    ['2562047h', 9223369200000],
+    ['2562048h', null],
     ['10', null],
     ['s', null],
     ['-1s', null],
