@@ -112,8 +112,22 @@ export const configSchema: JSONSchemaType<Config> = {
         maxAgeMs: ms(86400000, 1000, 'Undelivered this long (24 h): moved to data/outbox.alertmanager.dead.jsonl.'),
       },
     ),
+    remoteWrite: section<Config['remoteWrite']>(
+      'Prometheus remote_write of every sample: off until url is set. TELEMETRY_REMOTE_WRITE_URL wins; TELEMETRY_REMOTE_WRITE_TOKEN is a bearer token.',
+      {
+        url: text('', 'e.g. http://127.0.0.1:9090/api/v1/write; user:pass@ in it is basic auth.'),
+        labels: {
+          type: 'object',
+          required: [],
+          additionalProperties: { type: 'string' },
+          default: {},
+          description: 'Extra labels on every series, beside host and job="telemetry".',
+        },
+        timeoutMs: ms(10000, 100, 'One POST may take this long.'),
+      },
+    ),
   },
-  required: ['data', 'engine', 'analytics', 'email', 'alertmanager'],
+  required: ['data', 'engine', 'analytics', 'email', 'alertmanager', 'remoteWrite'],
 };
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)

@@ -53,6 +53,11 @@ export interface Config {
     resendMs: number;
     maxAgeMs: number;
   };
+  remoteWrite: {
+    url: string;
+    labels: Record<string, string>;
+    timeoutMs: number;
+  };
 }
 
 export interface LoadedConfig {
@@ -133,5 +138,6 @@ export async function loadConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = p
   config.email.from = env.TELEMETRY_EMAIL_FROM ?? config.email.from;
   config.email.to = env.TELEMETRY_EMAIL_TO ?? config.email.to;
   config.alertmanager.url = env.TELEMETRY_ALERTMANAGER_URL ?? config.alertmanager.url;
+  config.remoteWrite.url = env.TELEMETRY_REMOTE_WRITE_URL ?? config.remoteWrite.url;
   return { config, file };
 }

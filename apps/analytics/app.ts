@@ -27,6 +27,7 @@ import type { Mailer } from './notify/smtp.js';
 import type { Alerting, RulesChange, Transition } from './rules/alerting.js';
 import type { Ingest } from './ingest.js';
 import type { Rule } from './rules/rule.js';
+import { httpPostWrite, RemoteWriter, type PostWrite, type RemoteWriteSettings } from './remote-write/remote-writer.js';
 import { POLL_BUDGET, TailFile, type FollowFs } from './source/tail-file.js';
 import type { AnalyticsState } from './state-file.js';
 
@@ -65,6 +66,8 @@ export interface AppPorts {
   email: { settings: EmailSettings; mailer: Mailer } | null;
   /** The alertmanager channel when configured; `post` defaults to an HTTP POST. */
   alertmanager: { settings: AlertmanagerSettings; post?: PostAlerts } | null;
+  /** remote_write when configured; `post` defaults to an HTTP POST. */
+  remoteWrite: { settings: RemoteWriteSettings; post?: PostWrite } | null;
   /** The live dashboard's feed (the HTTP server is on), and how to push it to the clients. */
   dashboard: { feed: LiveFeed; flush(): void } | null;
 }
@@ -88,6 +91,7 @@ export class AnalyticsApp {
   readonly notifier: Notifier;
   readonly email: QueuedChannel | null;
   readonly alertmanager: AlertmanagerChannel | null;
+  readonly remoteWriter: RemoteWriter | null;
   /** The saved state found at start (null: a first start). */
   readonly saved: AnalyticsState | null;
   private readonly ports: AppPorts;
@@ -130,6 +134,15 @@ export class AnalyticsApp {
       ? createAlertmanagerChannel(ports.alertmanager.settings, outbox('outbox.alertmanager.jsonl'), {
           ...queuePorts,
           ...(ports.alertmanager.post ? { post: ports.alertmanager.post } : {}),
+        })
+      : null;
+    const rw = ports.remoteWrite;
+    this.remoteWriter = rw
+      ? new RemoteWriter(rw.settings, this.csvPath, settings.analytics.maxLineBytes, this.saved?.remoteWrite, {
+          ...queuePorts,
+          fs: ports.fs,
+          post: rw.post ?? httpPostWrite(rw.settings),
+          progressed: () => this.checkpoint(false),
         })
       : null;
     this.queued = [this.email, this.alertmanager?.channel].filter(
@@ -175,6 +188,7 @@ export class AnalyticsApp {
     const { timers } = this.ports;
     for (const t of [this.turnTimer, this.turnSoon, this.resendTimer]) timers.clearTimeout(t);
     this.csvWatch?.close();
+    this.remoteWriter?.stop();
     this.checkpoint();
     await Promise.all(this.queued.map((c) => c.stop()));
     this.tail.close();
@@ -211,6 +225,8 @@ export class AnalyticsApp {
     this.alerting.tick(now);
     this.judged(this.alerting.take(), now);
     this.notifier.tick(now, this.alerting.currentFirings());
+    // its own cursor and its own pace: alerting never waits for the store
+    this.remoteWriter?.pump();
     // a periodic save need not survive a power loss (an older state is read on from exactly): no directory fsync
     if (this.dirty && flushDue(now, this.savedAt, analytics.checkpointMs, moved)) this.checkpoint(false);
     // points coalesce for a full FLUSH_MS (a fast writer brings many turns in that time)
@@ -252,6 +268,7 @@ export class AnalyticsApp {
           stats: this.ingest.stats.save(),
           alerts: this.alerting.save(),
           announce: this.announcer.save(),
+          ...(this.remoteWriter ? { remoteWrite: this.remoteWriter.save() } : {}),
         },
         durable,
       );

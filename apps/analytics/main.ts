@@ -21,6 +21,7 @@ import { analyticsMetrics } from './metrics.js';
 import { readAlertmanagerSettings } from './notify/alertmanager.js';
 import { consoleChannel } from './notify/console.js';
 import { readEmailSettings } from './notify/email-settings.js';
+import { readRemoteWriteSettings } from './remote-write/remote-writer.js';
 import { createSmtpMailer } from './notify/smtp.js';
 import { loadRules } from './rules/load-rules.js';
 import { watchRules } from './rules/watch-rules.js';
@@ -73,6 +74,12 @@ const alertmanager = optional(
 if (alertmanager)
   log.info('alertmanager channel is on', { url: redact(alertmanager.url), resendMs: alertmanager.resendMs });
 
+const remoteWrite = optional(
+  'remote_write',
+  () => readRemoteWriteSettings(config.remoteWrite),
+  'set TELEMETRY_REMOTE_WRITE_URL (e.g. http://127.0.0.1:9090/api/v1/write) to send every sample to a Prometheus-compatible store',
+);
+
 // The live dashboard's feed, only when the HTTP server is on: it sees every sample and transition.
 const feed = analytics.http.listen ? new LiveFeed(randomUUID().slice(0, 8)) : null;
 const dashboardRef: { current: Dashboard | null } = { current: null };
@@ -92,6 +99,7 @@ const ports: AppPorts = {
   console: consoleChannel,
   email: email && { settings: email, mailer: createSmtpMailer(email) },
   alertmanager: alertmanager && { settings: alertmanager },
+  remoteWrite: remoteWrite && { settings: remoteWrite },
   dashboard: feed && { feed, flush: () => dashboardRef.current?.flush() },
 };
 const app = new AnalyticsApp({ dataDir, analytics, resendMs: config.alertmanager.resendMs }, rules, ports);
@@ -118,6 +126,8 @@ const registry = analyticsMetrics({
   phase: (rule) => app.alerting.states().get(rule)?.phase,
   flapping: (rule) => app.announcer.isFlapping(rule),
   channels: () => app.channelCounts(),
+  remoteWriter: app.remoteWriter,
+  now: () => clock.now(),
 });
 const routes = new Map<string, Handler>([['/metrics', metricsRoute(registry)]]);
 if (feed) {

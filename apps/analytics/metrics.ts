@@ -2,6 +2,7 @@
 // depths, and every rule's firing state, read at scrape time.
 import { client, counterFrom, createRegistry, gaugeFrom, type Registry } from '../../common/metrics.js';
 import type { Ingest } from './ingest.js';
+import type { RemoteWriter } from './remote-write/remote-writer.js';
 import type { Rule } from './rules/rule.js';
 import { REASONS } from './source/parse-line.js';
 
@@ -21,6 +22,9 @@ export interface AnalyticsReadings {
   phase(rule: string): 'inactive' | 'pending' | 'firing' | undefined;
   flapping(rule: string): boolean;
   channels(): ChannelCounts[];
+  /** remote_write, when it is on. */
+  remoteWriter: RemoteWriter | null;
+  now(): number;
 }
 
 export function analyticsMetrics(r: AnalyticsReadings): Registry {
@@ -55,6 +59,29 @@ export function analyticsMetrics(r: AnalyticsReadings): Registry {
     () => stats().gaps,
   );
   gaugeFrom(registry, 'telemetry_analytics_lag_bytes', 'Bytes of the CSV files not yet read.', () => r.lagBytes());
+  const rw = r.remoteWriter;
+  if (rw) {
+    const counters = [
+      ['sent', 'Samples the remote_write store took.'],
+      ['failed', 'Samples in POSTs that failed and are sent again (5xx, 429, network).'],
+      ['dropped', 'Samples in batches the store refused for good (a 4xx other than 429).'],
+      ['lost', 'Samples rotated away before they were sent.'],
+    ] as const;
+    for (const [what, help] of counters)
+      counterFrom(registry, `telemetry_remote_write_samples_${what}_total`, help, () => rw[what]);
+    gaugeFrom(
+      registry,
+      'telemetry_remote_write_backlog_samples',
+      'Samples read or still to read, not yet taken by the store (estimated from the bytes).',
+      () => rw.backlog,
+    );
+    gaugeFrom(
+      registry,
+      'telemetry_remote_write_behind_seconds',
+      'How far behind the clock the last sample the store took is, while a backlog waits.',
+      () => rw.behindMs(r.now()) / 1000,
+    );
+  }
   new client.Counter({
     name: 'telemetry_notifications_total',
     help: 'Notifications by channel and outcome (sent; failed: attempts that failed; dead: given up).',

@@ -60,32 +60,40 @@ const accumulator = {
 } as const;
 const column = { type: 'integer', minimum: -1, maximum: 63 } as const;
 
+const position = {
+  type: ['object', 'null'],
+  required: [...identity.required, 'offset', 'done'],
+  properties: { ...identity.properties, offset: count, done: { type: 'array', items: identity } },
+} as const;
+const parser = {
+  type: 'object',
+  required: ['mapping'],
+  properties: {
+    mapping: {
+      type: ['object', 'null'],
+      required: ['timestamp', 'cpu', 'ram', 'seq', 'fields'],
+      properties: {
+        timestamp: column,
+        cpu: column,
+        ram: column,
+        seq: column,
+        fields: { type: 'integer', minimum: 0, maximum: 64 },
+      },
+    },
+  },
+} as const;
+
 export const analyticsState = {
   type: 'object',
   required: ['version', 'position', 'parser', 'stats', 'alerts'],
   properties: {
     version: { const: 1 },
-    position: {
-      type: ['object', 'null'],
-      required: [...identity.required, 'offset', 'done'],
-      properties: { ...identity.properties, offset: count, done: { type: 'array', items: identity } },
-    },
-    parser: {
+    position,
+    parser,
+    remoteWrite: {
       type: 'object',
-      required: ['mapping'],
-      properties: {
-        mapping: {
-          type: ['object', 'null'],
-          required: ['timestamp', 'cpu', 'ram', 'seq', 'fields'],
-          properties: {
-            timestamp: column,
-            cpu: column,
-            ram: column,
-            seq: column,
-            fields: { type: 'integer', minimum: 0, maximum: 64 },
-          },
-        },
-      },
+      required: ['position', 'parser'],
+      properties: { position, parser, lastSent: time },
     },
     stats: {
       type: 'object',

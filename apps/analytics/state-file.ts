@@ -5,6 +5,7 @@ import { moveAside, readJsonIfExists, writeFileAtomic } from '../../common/atomi
 import { describeCause } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import type { AnnouncerState } from './notify/announce.js';
+import type { RemoteWriteState } from './remote-write/remote-writer.js';
 import type { AlertingState } from './rules/alerting.js';
 import { checkAnalyticsState } from './saved-checks.js';
 import type { FilePosition } from './source/tail-file.js';
@@ -18,6 +19,8 @@ export interface AnalyticsState {
   stats: StatsState;
   alerts: AlertingState;
   announce: AnnouncerState;
+  /** The remote_write cursor, when it is on. */
+  remoteWrite?: RemoteWriteState;
 }
 
 export function statePath(dataDir: string): string {

@@ -30,5 +30,13 @@ export function summaryOf(app: AnalyticsApp): Record<string, number | string | n
     emailsSent: app.email?.sent ?? null,
     emailFailures: app.email?.failed ?? null,
     alertmanagerOutbox: app.alertmanager?.channel.depth ?? null,
+    ...(app.remoteWriter
+      ? {
+          remoteWriteSent: app.remoteWriter.sent,
+          remoteWriteFailed: app.remoteWriter.failed,
+          remoteWriteDropped: app.remoteWriter.dropped,
+          remoteWriteBacklog: app.remoteWriter.backlog,
+        }
+      : {}),
   };
 }

@@ -55,6 +55,7 @@ test('only a firing that was told is re-sent to Alertmanager: one held back as h
           return Promise.resolve();
         },
       },
+      remoteWrite: null,
       dashboard: null,
     },
   );

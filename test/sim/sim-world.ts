@@ -169,6 +169,7 @@ function ports(w: World): AppPorts {
         return Promise.resolve();
       },
     },
+    remoteWrite: null,
     dashboard: null,
   };
 }
