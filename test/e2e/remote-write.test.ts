@@ -209,3 +209,27 @@ test('VictoriaMetrics as a second store: every sample with its own timestamp and
   t.deepEqual(await vm.samples('telemetry_cpu_usage_ratio', 'vm'), expected(rows, 1));
   t.deepEqual(await vm.samples('telemetry_memory_usage_ratio', 'vm'), expected(rows, 2));
 });
+
+test('a 1M-row burst is shipped completely', async (t) => {
+  t.timeout(180_000);
+  const prom = await startPrometheus();
+  t.teardown(() => prom.stop());
+  const end = Date.now() - 1000;
+  const n = 1_000_000;
+  // a million rows a millisecond apart, ending now
+  const rows: [number, number, number][] = [];
+  for (let i = 0; i < n; i++) rows.push([end - (n - 1 - i), (i % 9000) / 100, 50]);
+  const { app } = await analyticsFor(prom, 'burst', rows);
+  t.teardown(() => app.child.kill('SIGKILL'));
+  const count = async (): Promise<number> => {
+    const res = await fetch(
+      `${prom.url.replace('/api/v1/write', '')}/api/v1/query?query=${encodeURIComponent('count_over_time(telemetry_cpu_usage_ratio{host="burst"}[1h])')}`,
+    );
+    const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+    return Number(body.data.result[0]?.value[1] ?? 0);
+  };
+  const started = Date.now();
+  await waitFor('a million samples', async () => (await count()) === n, 150_000, 500);
+  t.log(`shipped ${n} rows in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  t.pass();
+});
