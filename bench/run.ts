@@ -2,6 +2,7 @@
 //   BENCH_ROWS (default 10M) rows for the burst and analyze runs; BENCH_IDLE_SECONDS (default 60).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -255,6 +256,95 @@ function startCollectd(dir: string): ChildProcess | null {
   return spawn(bin, ['-f', '-C', conf], { stdio: 'ignore' });
 }
 
+/** A port the system picks, free a moment ago. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/** Debian's Prometheus taking remote_write, for the backlog and idle rows. */
+async function startPrometheus(
+  dir: string,
+): Promise<{ write: string; query(expr: string): Promise<number>; stop(): void }> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'prometheus.yml'), 'global: { scrape_interval: 1h }\n');
+  const port = await freePort();
+  const child = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+    ],
+    { stdio: 'ignore' },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  let up = false;
+  await waitFor('Prometheus', () => {
+    void fetch(`${url}/-/ready`).then(
+      (r) => (up = r.ok),
+      () => undefined,
+    );
+    return up;
+  });
+  return {
+    write: `${url}/api/v1/write`,
+    async query(expr) {
+      const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`);
+      const body = (await res.json()) as { data: { result: { value: [number, string] }[] } };
+      return Number(body.data.result[0]?.value[1] ?? 0);
+    },
+    stop: () => child.kill('SIGTERM'),
+  };
+}
+
+async function benchRemoteWrite(): Promise<void> {
+  const n = Math.min(ROWS, 1_000_000);
+  say(`remote_write: a backlog of ${n} rows into a local Prometheus`);
+  const dir = join(tmp, 'remote-write');
+  const prom = await startPrometheus(join(dir, 'prometheus'));
+  try {
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    const end = Date.now() - 1000;
+    const lines = ['timestamp,cpu,ram,seq'];
+    for (let i = 0; i < n; i++) lines.push(`${end - (n - 1 - i)},${((i % 9000) / 100).toFixed(2)},50.00,${i + 1}`);
+    writeFileSync(join(dir, 'data', 'telemetry.csv'), `${lines.join('\n')}\n`);
+    const cfg = config(
+      dir,
+      `data: { dir: ${dir}/data }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "" } }\nremoteWrite: { url: "${prom.write}", labels: { host: bench } }\n`,
+    );
+    const started = Date.now();
+    const app = startNode(appArgs('apps/analytics/main.js'), dir, { TELEMETRY_CONFIG: cfg });
+    let count = 0;
+    await waitFor(
+      'the backlog shipped',
+      () => {
+        void prom.query('count_over_time(telemetry_cpu_usage_ratio{host="bench"}[1h])').then(
+          (c) => (count = c),
+          () => undefined,
+        );
+        return count === n;
+      },
+      300_000,
+    );
+    const seconds = (Date.now() - started) / 1000;
+    await stopApp(app);
+    row(
+      'remote_write backlog to Prometheus',
+      `${(n / seconds / 1000).toFixed(0)}k rows/s (${n} rows in ${seconds.toFixed(1)} s)`,
+      '',
+      '',
+      '>= 100k rows/s',
+    );
+  } finally {
+    prom.stop();
+  }
+}
+
 async function benchIdle(): Promise<void> {
   say(`idle at 1 Hz for ${IDLE_SECONDS} s: engine, analytics and a bare node process side by side`);
   const dir = join(tmp, 'idle');
@@ -266,22 +356,42 @@ async function benchIdle(): Promise<void> {
   const env = { TELEMETRY_CONFIG: cfg };
   const engine = startNode(appArgs('apps/engine/main.js'), dir, env);
   const analytics = startNode(appArgs('apps/analytics/main.js'), dir, env);
+  // the same pair beside it, its analytics app sending every sample to a local Prometheus
+  const prom = await startPrometheus(join(dir, 'prometheus'));
+  const rwDir = join(dir, 'rw');
+  const rwEnv = {
+    TELEMETRY_CONFIG: config(
+      rwDir,
+      `data: { dir: ${rwDir}/data }\nengine: { source: system, metrics: { listen: "" } }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "127.0.0.1:0" } }\nremoteWrite: { url: "${prom.write}" }\n`,
+    ),
+  };
+  const rwEngine = startNode(appArgs('apps/engine/main.js'), rwDir, rwEnv);
+  const rwAnalytics = startNode(appArgs('apps/analytics/main.js'), rwDir, rwEnv);
   const bare = startNode(['-e', 'setInterval(()=>{},1000)'], dir);
   const collectd = startCollectd(join(dir, 'collectd'));
   await waitFor(
     'both apps to start',
-    () => engine.output().includes('engine started') && analytics.output().includes('analytics started'),
+    () =>
+      [engine, rwEngine].every((e) => e.output().includes('engine started')) &&
+      [analytics, rwAnalytics].every((a) => a.output().includes('analytics started')),
   );
-  const pids = [engine.child.pid!, analytics.child.pid!, bare.child.pid!, ...(collectd ? [collectd.pid!] : [])];
+  const pids = [
+    engine.child.pid!,
+    analytics.child.pid!,
+    bare.child.pid!,
+    rwAnalytics.child.pid!,
+    ...(collectd ? [collectd.pid!] : []),
+  ];
   const before = pids.map(procStats);
   await new Promise((r) => setTimeout(r, IDLE_SECONDS * 1000));
   const after = pids.map(procStats);
-  await Promise.all([engine, analytics, bare].map(stopApp));
+  await Promise.all([engine, analytics, bare, rwEngine, rwAnalytics].map(stopApp));
+  prom.stop();
   collectd?.kill('SIGTERM');
   const cpu = (i: number): number => after[i]!.cpu - before[i]!.cpu;
   const bareCpu = `${cpu(2).toFixed(2)} s CPU, ${MiB(after[2]!.rssKiB)} RSS (a bare node process)`;
   const collectdCpu = collectd
-    ? `${cpu(3).toFixed(2)} s CPU, ${MiB(after[3]!.rssKiB)} RSS (collectd)`
+    ? `${cpu(4).toFixed(2)} s CPU, ${MiB(after[4]!.rssKiB)} RSS (collectd)`
     : 'collectd not installed';
   const memory = (i: number): string =>
     `${MiB(after[i]!.rssKiB)} RSS (${MiB(after[i]!.anonKiB)} private, peak ${MiB(after[i]!.hwmKiB)})`;
@@ -303,8 +413,15 @@ async function benchIdle(): Promise<void> {
     '  both apps vs collectd, same job',
     `${(cpu(0) + cpu(1)).toFixed(2)} s CPU`,
     collectdCpu,
-    collectd ? `${((cpu(0) + cpu(1)) / Math.max(cpu(3), 0.01)).toFixed(1)}x` : '',
+    collectd ? `${((cpu(0) + cpu(1)) / Math.max(cpu(4), 0.01)).toFixed(1)}x` : '',
     '<= 2x',
+  );
+  row(
+    '  analytics idle with remote_write on',
+    `${cpu(3).toFixed(2)} s CPU`,
+    `${cpu(1).toFixed(2)} s CPU (remote_write off)`,
+    `${(cpu(3) / Math.max(cpu(1), 0.01)).toFixed(2)}x`,
+    '<= 1.2x',
   );
 }
 
@@ -386,6 +503,7 @@ try {
   await benchLatency();
   await benchStorm();
   await benchFollower();
+  await benchRemoteWrite();
   await benchIdle();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
