@@ -60,6 +60,7 @@ test('the fast lane through runs of plain lines judges exactly as the line-by-li
     () => '1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33', // plain, longer than 64 bytes
     () => 'seq,ram,cpu,timestamp', // the columns reordered
     () => 'timestamp,cpu,ram,seq',
+    () => 'timestamp,cpu,ram', // the seed's three columns from here on
     () => '',
     () => `${1_700_000_000_000 + rand(1e6)},1.,2,3`,
     () => `${1_700_000_000_000 + rand(1e6)},1,2,3\r`,
@@ -91,4 +92,19 @@ test('the fast lane through runs of plain lines judges exactly as the line-by-li
     if (maxLineBytes === 64)
       t.true(fast.rejected.too_long! > 0, 'plain lines longer than the limit are too long, not judged');
   }
+});
+
+test("the seed's three-column files read exactly: every row a sample without seq, only the header through csv-parse", async (t) => {
+  const rows = Array.from(
+    { length: 1000 },
+    (_, i) => `${1_700_000_000_000 + i},${(i % 100).toFixed(2)},${(i % 7) + 0.5}`,
+  );
+  const file = join(await tempDir(), 'seed.csv');
+  writeFileSync(file, ['timestamp,cpu,ram', ...rows, `${1_700_000_000_999},150,1`].join('\n') + '\n');
+  const ingest = new Ingest(null);
+  readFileOnce(file, ingest, 4096, Buffer.alloc(64 << 10));
+  t.is(ingest.stats.samples, 1000);
+  t.is(ingest.stats.rejected.range, 1);
+  t.is(ingest.parser.slowLines, 1, 'only the header goes through csv-parse');
+  t.true(Number.isNaN(ingest.parser.seq), 'no seq column');
 });

@@ -57,7 +57,9 @@ export class LineParser {
 
   set mapping(m: Mapping | null) {
     this.columns = m;
-    this.standard = m !== null && m.fields === 4 && m.timestamp === 0 && m.cpu === 1 && m.ram === 2 && m.seq === 3;
+    // the engine's layout, or the seed's three columns: timestamp,cpu,ram[,seq]
+    const engineOrder = m !== null && m.timestamp === 0 && m.cpu === 1 && m.ram === 2;
+    this.standard = !engineOrder ? 0 : m.fields === 4 && m.seq === 3 ? 4 : m.fields === 3 ? 3 : 0;
   }
 
   // The accepted sample, valid after parse() returned Line.Sample.
@@ -71,8 +73,11 @@ export class LineParser {
   /** Lines that went through csv-parse rather than the fast path (counted off the hot path). */
   slowLines = 0;
   private columns: Mapping | null = null;
-  /** The columns are `timestamp,cpu,ram,seq`, as the engine writes them: the fast lane's own scan. */
-  private standard = false;
+  /**
+   * The columns are `timestamp,cpu,ram,seq` as the engine writes them (4), or the original
+   * three-column `timestamp,cpu,ram` (3): the fast lane's own scan. 0: any other layout.
+   */
+  private standard: 0 | 3 | 4 = 0;
   private readonly values = new Float64Array(MAX_FIELDS);
   private fieldCount = 0;
   private readonly fast: boolean;
@@ -113,7 +118,7 @@ export class LineParser {
    */
   scanPlainLine(buf: Uint8Array, start: number, end: number): number {
     if (start >= end || this.columns === null || !this.fast) return -1;
-    if (this.standard) return this.scanStandardLine(buf, start, end);
+    if (this.standard !== 0) return this.scanStandardLine(buf, start, end);
     const stop = this.scanFields(buf, start, MAX_FIELDS);
     if (stop < 0 || stop >= end || buf[stop] !== Ascii.Newline) return -1;
     this.plain = this.judge(this.fieldCount);
@@ -135,10 +140,12 @@ export class LineParser {
       c = buf[++i]!;
     }
     if (c !== Ascii.Comma || i === start || i - start > 15) return -1;
-    const stop = this.scanFields(buf, i + 1, 3);
-    if (stop < 0 || stop >= end || buf[stop] !== Ascii.Newline || this.fieldCount !== 3) return -1;
+    const rest = this.standard - 1; // cpu, ram[, seq]
+    const stop = this.scanFields(buf, i + 1, rest);
+    if (stop < 0 || stop >= end || buf[stop] !== Ascii.Newline || this.fieldCount !== rest) return -1;
     const v = this.values;
-    this.plain = this.check(timestamp, v[0]!, v[1]!, v[2]!, true);
+    this.plain =
+      rest === 3 ? this.check(timestamp, v[0]!, v[1]!, v[2]!, true) : this.check(timestamp, v[0]!, v[1]!, NaN, false);
     return stop;
   }
 
