@@ -34,6 +34,9 @@ export interface PiecesJob {
   assumed: Mapping | null;
   /** Samples stamped after this are out of range (the reader's clock, as Ingest.setClock). */
   horizon: number;
+  /** --from/--to (see Ingest.since and until). */
+  since: number;
+  until: number;
   maxLineBytes: number;
   /** How many pieces have been claimed, shared by all threads (one Int32). */
   claimed: SharedArrayBuffer;
@@ -49,6 +52,8 @@ export function readStretch(
 ): StretchResult {
   const ingest = new Ingest(null);
   ingest.horizon = job.horizon;
+  ingest.since = job.since;
+  ingest.until = job.until;
   ingest.parser.restore({ mapping });
   readFileOnce(job.file, ingest, job.maxLineBytes, chunk, progress, range);
   return { stats: ingest.stats.part(), mapping: ingest.parser.save().mapping };
@@ -186,6 +191,8 @@ export async function readInThreads(
     pieces,
     assumed: firstMapping(file),
     horizon: ingest.horizon,
+    since: ingest.since,
+    until: ingest.until,
     maxLineBytes,
     claimed: new SharedArrayBuffer(4),
   };

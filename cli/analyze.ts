@@ -23,6 +23,9 @@ export interface AnalyzeOptions {
   maxLineBytes: number;
   /** Threads a large file is shared among (without rules). */
   threads: number;
+  /** --from/--to: only samples stamped within (ms). */
+  since?: number;
+  until?: number;
 }
 
 /** Writes all of `data`; a pipe that is full (EAGAIN) is waited for, not an error. */
@@ -67,6 +70,8 @@ export async function analyze(opts: AnalyzeOptions, fd = 1): Promise<void> {
   };
   const { ingest } = createAnalysis(rules, null, 0, onTransition);
   ingest.setClock(Date.now());
+  ingest.since = opts.since ?? -Infinity;
+  ingest.until = opts.until ?? Infinity;
   const sizes = opts.files.map((f) => {
     if (f === '-') return 0;
     try {

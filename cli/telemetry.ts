@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from '../common/config.js';
 import { EXIT_STATUS, RulesInvalidError, TelemetryError, UsageError } from '../common/errors.js';
 import type { PrometheusVersion } from './export-rules.js';
+import { inputFiles, timeOption } from './analyze-inputs.js';
 
 /** `analyze` uses one thread per core up to this many by default (each costs ~13 MiB of memory). */
 const DEFAULT_MAX_THREADS = 4;
@@ -15,7 +16,7 @@ const USAGE: Record<string, string> = {
   '': `Usage: telemetry <command> [options]
 
 Commands:
-  analyze FILE… [--rules PATH] [--json] [--threads N]
+  analyze FILE…|DIR [--rules PATH] [--json] [--threads N] [--from T] [--to T]
                                           one pass over CSV files: summary and alert transitions
   validate [PATH…]                        check rules files and configuration (default: the current ones)
   export-rules [RULES] [--prometheus-version 2|3]
@@ -24,13 +25,15 @@ Commands:
   test-alertmanager                       send one test alert to Alertmanager with the current settings
 
 Run 'telemetry <command> --help' for details.`,
-  analyze: `Usage: telemetry analyze FILE… [--rules PATH] [--json] [--threads N]
+  analyze: `Usage: telemetry analyze FILE…|DIR [--rules PATH] [--json] [--threads N] [--from T] [--to T]
 
 Reads the CSV files in order, exactly as the live analytics app would (same parser, same
 statistics; no state, no notifications) and prints a summary. With --rules, evaluates the rules
 on every sample and lists every alert transition (a backtest). --json prints one JSON object.
 Without --rules a large file (32 MiB and more) is read by N threads at once (default: one per
-CPU core, at most 4) with the same result as one thread.
+CPU core, at most 4) with the same result as one thread. A directory stands for its rotated chain,
+oldest first (telemetry.csv.N … .1, telemetry.csv). --from and --to keep the samples stamped
+within them: an ISO time (2026-12-04T10:00:00Z) or a duration back from now (2h, 30m).
 Exit: 0 ok, 2 bad usage, unreadable file or invalid rules.`,
   validate: `Usage: telemetry validate [PATH…]
 
@@ -58,7 +61,13 @@ Exit: 0 printed, 1 invalid rules (file:line:col messages as validate), 2 bad usa
 
 /** The options each command takes (node:util parseArgs: `--rules=PATH`, `--rules PATH` and `--` work). */
 const OPTIONS: Record<string, ParseArgsConfig['options']> = {
-  analyze: { rules: { type: 'string' }, json: { type: 'boolean' }, threads: { type: 'string' } },
+  analyze: {
+    rules: { type: 'string' },
+    json: { type: 'boolean' },
+    threads: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+  },
   validate: {},
   'test-email': {},
   'test-alertmanager': {},
@@ -104,8 +113,11 @@ async function main(argv: string[]): Promise<number> {
           `--threads must be a whole number >= 1, not ${String(values.threads)}\n\n${USAGE.analyze}`,
         );
       const [{ config }, { analyze }] = await Promise.all([loadConfig(), import('./analyze.js')]);
+      const now = Date.now();
       await analyze({
-        files: positional,
+        files: inputFiles(positional),
+        since: timeOption('from', values.from as string | undefined, now),
+        until: timeOption('to', values.to as string | undefined, now),
         rules: values.rules as string | undefined,
         json: values.json === true,
         maxLineBytes: config.analytics.maxLineBytes,

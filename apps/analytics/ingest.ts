@@ -21,6 +21,9 @@ export class Ingest implements FollowEvents {
    * hold every window and reminder hostage. The caller moves it with its clock (setClock).
    */
   horizon = Infinity;
+  /** `analyze --from/--to`: samples stamped outside [since, until] are passed over, neither counted nor judged. */
+  since = -Infinity;
+  until = Infinity;
   private readonly observer: SampleObserver | null;
 
   constructor(windowMs: number | null, observer: SampleObserver | null = null) {
@@ -44,6 +47,7 @@ export class Ingest implements FollowEvents {
 
   private take(result: Line): void {
     const p = this.parser;
+    if (result === Line.Sample && (p.timestamp < this.since || p.timestamp > this.until)) return;
     if (result === Line.Sample && p.timestamp > this.horizon) {
       this.stats.rejected.range++;
     } else if (result === Line.Sample) {

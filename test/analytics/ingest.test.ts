@@ -100,7 +100,7 @@ test("the seed's three-column files read exactly: every row a sample without seq
     (_, i) => `${1_700_000_000_000 + i},${(i % 100).toFixed(2)},${(i % 7) + 0.5}`,
   );
   const file = join(await tempDir(), 'seed.csv');
-  writeFileSync(file, ['timestamp,cpu,ram', ...rows, `${1_700_000_000_999},150,1`].join('\n') + '\n');
+  writeFileSync(file, ['timestamp,cpu,ram', ...rows, `1700000000999,150,1`].join('\n') + '\n');
   const ingest = new Ingest(null);
   readFileOnce(file, ingest, 4096, Buffer.alloc(64 << 10));
   t.is(ingest.stats.samples, 1000);

@@ -92,6 +92,8 @@ function inPieces(file: string, pieces: ByteRange[], reads?: ByteRange[]): Retur
     pieces,
     assumed: firstMapping(file),
     horizon: HORIZON,
+    since: -Infinity,
+    until: Infinity,
     maxLineBytes: MAX_LINE,
     claimed: new SharedArrayBuffer(4),
   };

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../common/config.js';
 import { spawn } from 'node:child_process';
@@ -189,4 +189,40 @@ test('a file of 32 MiB or more: every thread applies the future-row horizon, and
     ['firing', 'resolved'],
     'the rules saw every row',
   );
+});
+
+test('analyze DIR reads the rotated chain oldest first; --from and --to keep the samples stamped within them', async (t) => {
+  const dir = await tempDir();
+  const data = join(dir, 'data');
+  mkdirSync(data);
+  const now = Date.now();
+  // telemetry.csv.2 (oldest) … telemetry.csv (newest), 10 rows each, a minute apart, ending now
+  const files = ['telemetry.csv.2', 'telemetry.csv.1', 'telemetry.csv'];
+  files.forEach((name, f) => {
+    const rows = Array.from({ length: 10 }, (_, i) => {
+      const k = f * 10 + i;
+      return `${now - (29 - k) * 60_000},${k},50,${k + 1}`;
+    });
+    writeFileSync(join(data, name), `timestamp,cpu,ram,seq\n${rows.join('\n')}\n`);
+  });
+  writeFileSync(join(data, 'analytics-state.json'), '{}'); // not part of the chain
+  const all = await run(['analyze', 'data', '--json'], dir);
+  t.is(all.code, 0, all.out);
+  const json = JSON.parse(all.out) as { samples: number; gaps: number; cpu: { min: number; max: number } };
+  t.deepEqual(
+    [json.samples, json.gaps, json.cpu.min, json.cpu.max],
+    [30, 0, 0, 29],
+    'in order: no seq gap, no restart',
+  );
+  const last = JSON.parse((await run(['analyze', 'data', '--json', '--from', '570s'], dir)).out) as typeof json;
+  t.deepEqual([last.samples, last.cpu.min], [10, 20], 'the last ten minutes: the newest file');
+  const iso = (ms: number): string => new Date(ms).toISOString();
+  const middle = await run(
+    ['analyze', 'data', '--json', '--from', iso(now - 19 * 60_000), '--to', iso(now - 10 * 60_000)],
+    dir,
+  );
+  t.deepEqual((JSON.parse(middle.out) as typeof json).samples, 10);
+  const bad = await run(['analyze', 'data', '--from', 'yesterday'], dir);
+  t.is(bad.code, 2);
+  t.regex(bad.out, /--from must be an ISO time .* or a duration back from now/);
 });
