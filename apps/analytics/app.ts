@@ -12,6 +12,7 @@ import { describeCause } from '../../common/errors.js';
 import { flushDue } from '../../common/flush-due.js';
 import { log } from '../../common/log.js';
 import { createAnalysis } from './analysis.js';
+import { loadHistory } from './dashboard/history.js';
 import type { LiveFeed } from './dashboard/live-feed.js';
 import type { ChannelCounts } from './metrics.js';
 import { createAlertmanagerChannel, type AlertmanagerChannel, type PostAlerts } from './notify/alertmanager.js';
@@ -161,6 +162,11 @@ export class AnalyticsApp {
     this.notifier.replace(announced(this.alerting.rules()), this.ports.clock.now());
     this.csvWatch = this.ports.watchCsv(this.csvPath, () => this.onCsvEvent());
     if (this.alertmanager) this.scheduleResend();
+    const { dashboard, clock } = this.ports;
+    if (dashboard) {
+      const { maxLineBytes } = this.settings.analytics;
+      void loadHistory(dashboard.feed, this.csvPath, maxLineBytes, clock.now(), this.saved?.shown ?? []);
+    }
     this.turn();
   }
 
@@ -269,6 +275,7 @@ export class AnalyticsApp {
           alerts: this.alerting.save(),
           announce: this.announcer.save(),
           ...(this.remoteWriter ? { remoteWrite: this.remoteWriter.save() } : {}),
+          ...(this.ports.dashboard ? { shown: this.ports.dashboard.feed.view().transitions } : {}),
         },
         durable,
       );

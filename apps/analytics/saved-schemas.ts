@@ -90,6 +90,21 @@ export const analyticsState = {
     version: { const: 1 },
     position,
     parser,
+    shown: {
+      type: 'array',
+      maxItems: 100,
+      items: {
+        type: 'object',
+        required: ['rule', 'state', 'timestamp', 'value', 'coalesced'],
+        properties: {
+          rule: name,
+          state: { enum: ['firing', 'resolved'] },
+          timestamp: time,
+          value: finite,
+          coalesced: count,
+        },
+      },
+    },
     remoteWrite: {
       type: 'object',
       required: ['position', 'parser'],

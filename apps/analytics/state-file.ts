@@ -6,6 +6,7 @@ import { describeCause } from '../../common/errors.js';
 import { log } from '../../common/log.js';
 import type { AnnouncerState } from './notify/announce.js';
 import type { RemoteWriteState } from './remote-write/remote-writer.js';
+import type { ShownTransition } from './dashboard/wire.js';
 import type { AlertingState } from './rules/alerting.js';
 import { checkAnalyticsState } from './saved-checks.js';
 import type { FilePosition } from './source/tail-file.js';
@@ -21,6 +22,8 @@ export interface AnalyticsState {
   announce: AnnouncerState;
   /** The remote_write cursor, when it is on. */
   remoteWrite?: RemoteWriteState;
+  /** The dashboard's recent transitions, shown again after a restart. */
+  shown?: ShownTransition[];
 }
 
 export function statePath(dataDir: string): string {

@@ -299,3 +299,31 @@ test('the README screenshots helper writes a light and a dark PNG', async (t) =>
     t.deepEqual([...readFileSync(f).subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${f} is a PNG`);
   t.notDeepEqual(readFileSync(files[0]!), readFileSync(files[1]!), 'light and dark differ');
 });
+
+test('the dashboard remembers: a page opened after an analytics restart shows the points and transitions of the hour before', async (t) => {
+  const d = await withApp(t);
+  // 40 minutes of rows, 10 s apart, with one spike 20 minutes ago
+  const end = Date.now();
+  const written = Array.from(
+    { length: 240 },
+    (_, i) => [end - (239 - i) * 10_000, i === 120 ? 95 : 30, 50] as [number, number, number],
+  );
+  d.append(written);
+  await waitFor('the rows read', async () =>
+    (await (await fetch(`${d.url}metrics`)).text()).includes('telemetry_analytics_samples_total 240'),
+  );
+  await waitFor('the spike shown', async () => {
+    const state = (await (await fetch(`${d.url}api/state`)).json()) as { transitions: { rule: string }[] };
+    return state.transitions.some((x) => x.rule === 'high_cpu');
+  });
+  await d.restart();
+  const { page } = await open(d.url);
+  await page.waitForFunction(() => (window as unknown as Dash).telemetryDashboard.data.t.length >= 200, undefined, {
+    timeout: 20_000,
+  });
+  const shown = await dash(page);
+  t.true(shown.data.t[0]! * 1000 <= written[10]![0], 'the page starts at the hour before the restart');
+  t.true(shown.data.cpuMax.includes(95), 'the spike is there');
+  t.regex((await page.textContent('#transitions')) ?? '', /high_cpu/);
+  await page.close();
+});

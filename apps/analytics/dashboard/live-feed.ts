@@ -83,6 +83,8 @@ export class LiveFeed {
   private dirty = false;
   /** The newest sample's own timestamp (ms), 0 before the first. */
   lastSampleAt = 0;
+  /** The first sample's timestamp since start (ms), 0 before the first: history loads up to it. */
+  firstSampleAt = 0;
 
   constructor(boot: string) {
     this.boot = boot;
@@ -97,6 +99,7 @@ export class LiveFeed {
   onSample(timestamp: number, cpu: number, ram: number): void {
     this.dirty = true;
     if (timestamp > this.lastSampleAt) this.lastSampleAt = timestamp;
+    if (this.firstSampleAt === 0) this.firstSampleAt = timestamp;
     let slot = Math.floor(timestamp / this.width);
     const b = this.bucket;
     if (b !== null && b.slot === slot) {
@@ -186,6 +189,21 @@ export class LiveFeed {
   /** The id a snapshot stands for: every event up to it is included. */
   get lastId(): string {
     return `${this.boot}-${this.nextId - 1}`;
+  }
+
+  /**
+   * What came before this start (read from the CSV files, and the transitions saved): put before
+   * what arrived since, within the same bound.
+   */
+  preload(points: Point[], transitions: ShownTransition[]): void {
+    const first = this.history[0]?.[0] ?? Infinity;
+    const older = mergePoints(
+      points.filter((p) => p[0] < first),
+      HISTORY_POINTS,
+    );
+    this.history.unshift(...older.slice(Math.max(0, older.length + this.history.length - HISTORY_POINTS)));
+    this.recent.unshift(...transitions.slice(-RECENT_TRANSITIONS));
+    this.recent.splice(0, Math.max(0, this.recent.length - RECENT_TRANSITIONS));
   }
 
   /** Points for a snapshot (the open bucket included) and recent transitions. */
