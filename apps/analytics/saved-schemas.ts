@@ -159,7 +159,7 @@ export const analyticsState = {
               window: {
                 type: 'array',
                 maxItems: 1 << 21,
-                items: { type: 'array', minItems: 2, maxItems: 2, items: finite },
+                items: { type: 'array', minItems: 2, maxItems: 3, items: finite },
               },
             },
           },

@@ -1,7 +1,8 @@
 // The dashboard's last hour after a restart: the samples of the CSV chain read again, in slices
 // between which the app goes on (the first alert is never held up), bucketed as live, and put
 // before what arrived since the start.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { notRegular, OPEN_NO_BLOCK } from '../../../common/file-kind.js';
 import { Ingest } from '../ingest.js';
 import { LineReader, lineChunk } from '../source/read-lines.js';
 import { LiveFeed } from './live-feed.js';
@@ -44,11 +45,13 @@ export async function loadHistory(
   for (const path of recentChain(csvPath, since)) {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      // never blocks on a FIFO put in the file's place; only regular files are read
+      fd = openSync(path, constants.O_RDONLY | OPEN_NO_BLOCK);
     } catch {
       continue;
     }
     try {
+      if (notRegular(fstatSync(fd))) continue;
       ingest.fileStarted();
       const reader = new LineReader(maxLineBytes, ingest);
       for (let pos = 0; ;) {

@@ -71,7 +71,8 @@ interface SavedRule {
   definition: string;
   state: AlertState;
   episodes: number;
-  window?: [number, number][];
+  /** [ms, value] entries ([ms, sum, samples] for avg): see WindowAggregate.save. */
+  window?: number[][];
   rejudge?: boolean;
   last?: number;
 }

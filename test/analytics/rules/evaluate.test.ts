@@ -244,11 +244,15 @@ test('over: a row stamped earlier than one judged enters the window at the lates
   t.true(a.save().rules.r!.window!.every(([at]) => at === BASE + 5000));
 });
 
-test('a window holds at most MAX_WINDOW_SAMPLES: at burst rates the oldest leave early, memory stays bounded', (t) => {
-  const w = new WindowAggregate('avg', 60_000);
-  for (let i = 0; i < MAX_WINDOW_SAMPLES; i++) w.push(BASE, 0);
-  t.is(w.push(BASE, 100), 100 / MAX_WINDOW_SAMPLES);
+test('a window holds at most MAX_WINDOW_SAMPLES milliseconds: only then do the oldest leave early, memory stays bounded', (t) => {
+  const w = new WindowAggregate('avg', 3_600_000);
+  for (let i = 0; i < MAX_WINDOW_SAMPLES; i++) w.push(BASE + i, 0);
+  t.is(w.push(BASE + MAX_WINDOW_SAMPLES, 100), 100 / MAX_WINDOW_SAMPLES, 'the oldest millisecond left to make room');
   t.is(w.save().length, MAX_WINDOW_SAMPLES);
+  // samples sharing a millisecond take no more room: the window is exact
+  const burst = new WindowAggregate('avg', 60_000);
+  for (let i = 0; i < 2 * MAX_WINDOW_SAMPLES; i++) burst.push(BASE + (i >> 10), i % 2 === 0 ? 0 : 100);
+  t.is(burst.push(BASE + 2048, 50), 50);
 });
 
 // Restore (Prometheus TestForStateRestore): [saved phase, downtime, next event] → transitions.
