@@ -2,7 +2,7 @@
 //   BENCH_ROWS (default 10M) rows for the burst and analyze runs; BENCH_IDLE_SECONDS (default 60).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -364,6 +364,101 @@ async function benchRemoteWrite(): Promise<void> {
   }
 }
 
+/** The analytics app's listening port, from its log line. */
+const portOf = (out: string): number | null =>
+  Number(/HTTP listening url=http:\/\/127\.0\.0\.1:(\d+)\//.exec(out)?.[1]) || null;
+
+async function timedFetch(url: string): Promise<number> {
+  const start = Date.now();
+  await fetch(url).then((r) => r.arrayBuffer());
+  return Date.now() - start;
+}
+
+/**
+ * Hostile load (docs/security.md): 300 never-reading connections pipelining 20 GET /api/state
+ * over an hour of history; and two `over: 1h` rules under a burst at intervalMs 0 with the
+ * dashboard open. Peak RSS, and how long others wait meanwhile.
+ */
+async function benchHostile(): Promise<void> {
+  say('hostile load: 300 never-reading connections; two over: 1h rules under a 10 s burst');
+  const dir = join(tmp, 'hostile');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  const start = Date.now() - 3600_000;
+  const lines = ['timestamp,cpu,ram,seq'];
+  for (let i = 0; i < 36_000; i++) lines.push(`${start + i * 100},${(20 + (i % 50)).toFixed(2)},40.00,${i + 1}`);
+  writeFileSync(join(dir, 'data', 'telemetry.csv'), `${lines.join('\n')}\n`);
+  const cfg = config(
+    dir,
+    `data: { dir: ${dir}/data }\nanalytics: { rules: ${join(projectRoot, 'rules.yaml')}, http: { listen: "127.0.0.1:0" } }\n`,
+  );
+  const app = startNode(appArgs('apps/analytics/main.js'), dir, { TELEMETRY_CONFIG: cfg });
+  const port = await waitFor('the dashboard', () => portOf(app.output()));
+  const base = `http://127.0.0.1:${port}`;
+  let peak = 0;
+  const sampling = setInterval(() => (peak = Math.max(peak, procStats(app.child.pid!).rssKiB)), 100);
+  const request = `GET /api/state HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`.repeat(20);
+  const attackers: Socket[] = [];
+  for (let i = 0; i < 300; i++) {
+    const s = connect({ host: '127.0.0.1', port });
+    s.on('error', () => undefined);
+    s.pause();
+    s.write(request);
+    attackers.push(s);
+  }
+  let slowest = 0;
+  for (const until = Date.now() + 8000; Date.now() < until;)
+    slowest = Math.max(slowest, await timedFetch(`${base}/metrics`), await timedFetch(`${base}/api/state`));
+  attackers.forEach((s) => s.destroy());
+  clearInterval(sampling);
+  await stopApp(app);
+  row(
+    'hostile: 300 never-reading connections',
+    `peak RSS ${MiB(peak)}; others served within ${slowest} ms`,
+    '',
+    '',
+    'RSS <= 250 MiB, <= 2 s',
+  );
+
+  const burstDir = join(tmp, 'burst');
+  mkdirSync(burstDir, { recursive: true });
+  writeFileSync(
+    join(burstDir, 'rules.yaml'),
+    'rules:\n  - { name: a, metric: cpu, above: 70, over: 1h, aggregate: avg }\n  - { name: m, metric: ram, above: 99, over: 1h, aggregate: max }\n',
+  );
+  const burstCfg = config(
+    burstDir,
+    `data: { dir: ${burstDir}/data }\nengine: { intervalMs: 0, metrics: { listen: "" }, rotate: { keep: 20 } }\nanalytics: { rules: ${join(burstDir, 'rules.yaml')}, http: { listen: "127.0.0.1:0" } }\n`,
+  );
+  const env = { TELEMETRY_CONFIG: burstCfg };
+  const analytics = startNode(appArgs('apps/analytics/main.js'), burstDir, env);
+  const burstPort = await waitFor('the dashboard', () => portOf(analytics.output()));
+  const stream = await fetch(`http://127.0.0.1:${burstPort}/events`);
+  const reader = stream.body!.getReader();
+  void (async () => {
+    while (!(await reader.read()).done);
+  })().catch(() => undefined);
+  let burstPeak = 0;
+  let metricsSlowest = 0;
+  const burstSampling = setInterval(
+    () => (burstPeak = Math.max(burstPeak, procStats(analytics.child.pid!).rssKiB)),
+    100,
+  );
+  const engine = startNode(appArgs('apps/engine/main.js'), burstDir, env);
+  for (const until = Date.now() + 10_000; Date.now() < until;)
+    metricsSlowest = Math.max(metricsSlowest, await timedFetch(`http://127.0.0.1:${burstPort}/metrics`));
+  await stopApp(engine);
+  clearInterval(burstSampling);
+  void reader.cancel();
+  await stopApp(analytics);
+  row(
+    'hostile: two over: 1h rules, 10 s burst, dashboard open',
+    `peak RSS ${MiB(burstPeak)}; /metrics within ${metricsSlowest} ms`,
+    '',
+    '',
+    'RSS <= 250 MiB, <= 2 s',
+  );
+}
+
 async function benchIdle(): Promise<void> {
   say(`idle at 1 Hz for ${IDLE_SECONDS} s: engine, analytics and a bare node process side by side`);
   const dir = join(tmp, 'idle');
@@ -524,6 +619,7 @@ try {
   await benchStorm();
   await benchFollower();
   await benchRemoteWrite();
+  await benchHostile();
   await benchIdle();
 } finally {
   rmSync(tmp, { recursive: true, force: true });
