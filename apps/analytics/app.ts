@@ -219,14 +219,18 @@ export class AnalyticsApp {
     const { analytics } = this.settings;
     timers.clearTimeout(this.turnTimer);
     if (this.stopping) return;
-    const before = this.ingest.stats.samples;
+    const stats = this.ingest.stats;
+    const before = stats.samples;
+    // what was read: a file rewritten to the very same size moves no offset, yet its rows counted
+    const judged = (): number => stats.samples + stats.rejectedTotal + stats.headers + stats.truncations;
+    const judgedBefore = judged();
     const offset = this.tail.position?.offset;
     this.ingest.setClock(clock.now());
     const read = this.tail.poll(POLL_BUDGET);
     this.csvWatch?.retarget();
     const now = clock.now();
     if (this.ingest.stats.samples !== before) this.alerting.onArrival(now);
-    const moved = this.tail.position?.offset !== offset;
+    const moved = this.tail.position?.offset !== offset || judged() !== judgedBefore;
     if (moved) this.dirty = true;
     this.alerting.tick(now);
     this.judged(this.alerting.take(), now);

@@ -5,6 +5,21 @@ import { runScenario, seeded } from './sim-world.js';
 
 const SCENARIOS = 300;
 
+/** Seeds that once found a defect (and the steps that showed it), replayed in every run. */
+const FOUND: [seed: number, steps: number, what: string][] = [
+  [1732263936, 19, 'a removed and re-added rule counted its episodes from 0 again: a key told twice'],
+  [1089496080, 55, 'a clock set back by less than a checkpoint period stretched a save'],
+  [1989609450, 49, 'clock steps back added up past the future-row horizon'],
+  [573045671, 12, 'a file rewritten to the same size moved no offset, so what was read was not saved'],
+];
+
+for (const [seed, steps, what] of FOUND) {
+  test(`seed ${seed} (once found: ${what})`, async (t) => {
+    const outcome = await runScenario(seed, steps);
+    t.is(outcome.error?.message, undefined, outcome.events.join('\n'));
+  });
+}
+
 test(`${SCENARIOS} seeded scenarios of the whole analytics app: every invariant holds after every step`, async (t) => {
   t.timeout(120_000);
   const runSeed = Number(process.env.SIM_SEED ?? Date.now() % 2 ** 31);
