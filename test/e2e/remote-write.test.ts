@@ -2,7 +2,7 @@
 // VictoriaMetrics: every accepted sample with its own timestamp and exact value, read back through
 // their APIs; an outage of the store and a kill -9 of the app lose nothing and double nothing.
 import test from 'ava';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { percentToRatio } from '../../common/ratio.js';
@@ -29,26 +29,13 @@ async function ready(url: string): Promise<void> {
   );
 }
 
-async function startPrometheus(): Promise<Store> {
-  const root = await tempDir('telemetry-prom-');
-  const port = await freePort();
-  writeFileSync(join(root, 'prometheus.yml'), 'global: { scrape_interval: 1h }\n');
-  const url = `http://127.0.0.1:${port}`;
-  let child: ReturnType<typeof spawn> | null = null;
-  const store: Store = {
-    url: `${url}/api/v1/write`,
+/** A store's process, started by `spawnIt` and waited for at `readyUrl`; stop() ends it and waits. */
+function storeProcess(spawnIt: () => ChildProcess, readyUrl: string): Pick<Store, 'start' | 'stop'> {
+  let child: ChildProcess | null = null;
+  return {
     async start() {
-      child = spawn(
-        'prometheus',
-        [
-          `--config.file=${join(root, 'prometheus.yml')}`,
-          `--storage.tsdb.path=${join(root, 'tsdb')}`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          '--web.enable-remote-write-receiver',
-        ],
-        { stdio: 'ignore' },
-      );
-      await ready(`${url}/-/ready`);
+      child = spawnIt();
+      await ready(readyUrl);
     },
     async stop() {
       const c = child;
@@ -58,6 +45,30 @@ async function startPrometheus(): Promise<Store> {
       await exited;
       child = null;
     },
+  };
+}
+
+async function startPrometheus(): Promise<Store> {
+  const root = await tempDir('telemetry-prom-');
+  const port = await freePort();
+  writeFileSync(join(root, 'prometheus.yml'), 'global: { scrape_interval: 1h }\n');
+  const url = `http://127.0.0.1:${port}`;
+  const store: Store = {
+    url: `${url}/api/v1/write`,
+    ...storeProcess(
+      () =>
+        spawn(
+          'prometheus',
+          [
+            `--config.file=${join(root, 'prometheus.yml')}`,
+            `--storage.tsdb.path=${join(root, 'tsdb')}`,
+            `--web.listen-address=127.0.0.1:${port}`,
+            '--web.enable-remote-write-receiver',
+          ],
+          { stdio: 'ignore' },
+        ),
+      `${url}/-/ready`,
+    ),
     async samples(metric, host) {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`${metric}{host="${host}"}[3h]`)}`);
       const body = (await res.json()) as { data: { result: { values: [number, string][] }[] } };
@@ -72,25 +83,17 @@ async function startVictoriaMetrics(): Promise<Store> {
   const root = await tempDir('telemetry-vm-');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  let child: ReturnType<typeof spawn> | null = null;
   const store: Store = {
     url: `${url}/api/v1/write`,
-    async start() {
-      child = spawn(
-        'victoria-metrics',
-        [`-storageDataPath=${join(root, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-search.latencyOffset=0s'],
-        { stdio: 'ignore' },
-      );
-      await ready(`${url}/health`);
-    },
-    async stop() {
-      const c = child;
-      if (!c) return;
-      const exited = new Promise((r) => c.once('exit', r));
-      c.kill('SIGTERM');
-      await exited;
-      child = null;
-    },
+    ...storeProcess(
+      () =>
+        spawn(
+          'victoria-metrics',
+          [`-storageDataPath=${join(root, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-search.latencyOffset=0s'],
+          { stdio: 'ignore' },
+        ),
+      `${url}/health`,
+    ),
     async samples(metric, host) {
       await fetch(`${url}/internal/force_flush`).catch(() => undefined);
       const res = await fetch(`${url}/api/v1/export?match[]=${encodeURIComponent(`${metric}{host="${host}"}`)}`);
