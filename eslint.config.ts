@@ -5,7 +5,7 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'logs/', 'bench/reference/'] },
+  { ignores: ['dist/', 'node_modules/', 'data/', 'logs/', 'bench/reference/', '.stryker-tmp/', 'reports/'] },
   js.configs.recommended,
   tseslint.configs.strictTypeChecked,
   {
