@@ -137,6 +137,7 @@ if (feed) {
       now: clock.now(),
       lastSampleAt: feed.lastSampleAt,
       lagBytes: app.tail.lagBytes,
+      remoteWrite: app.remoteWriter?.view(clock.now()) ?? null,
       stats: app.ingest.stats,
       rules: app.alerting.rules(),
       phase: (rule) => app.alerting.states().get(rule),

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { percentToRatio } from '../../common/ratio.js';
-import { runNode, tempDir, waitFor, writeConfig, type Running } from '../helpers.js';
+import { loggedPort, runNode, tempDir, waitFor, writeConfig, type Running } from '../helpers.js';
 import { freePort } from '../smtp-fixture.js';
 
 interface Store {
@@ -124,6 +124,7 @@ async function analyticsFor(
   store: Store,
   host: string,
   rows: [number, number, number][],
+  listen = '',
 ): Promise<{ app: Running; dir: string; csv: string; config: string }> {
   const dir = await tempDir();
   mkdirSync(join(dir, 'data'));
@@ -135,7 +136,7 @@ async function analyticsFor(
   writeFileSync(join(dir, 'rules.yaml'), 'rules: []\n');
   const config = await writeConfig(
     dir,
-    `analytics: { pollMs: 50, http: { listen: "" } }\nremoteWrite: { url: "${store.url}", labels: { host: ${host} } }\n`,
+    `analytics: { pollMs: 50, http: { listen: "${listen}" } }\nremoteWrite: { url: "${store.url}", labels: { host: ${host} } }\n`,
   );
   const app = runNode('apps/analytics/main.js', [], dir, { TELEMETRY_CONFIG: config });
   return { app, dir, csv, config };
@@ -206,9 +207,18 @@ test('VictoriaMetrics as a second store: every sample with its own timestamp and
   const vm = await startVictoriaMetrics();
   t.teardown(() => vm.stop());
   const rows = hourOfRows(4);
-  const { app } = await analyticsFor(vm, 'vm', rows);
+  const { app } = await analyticsFor(vm, 'vm', rows, '127.0.0.1:0');
   t.teardown(() => app.child.kill('SIGKILL'));
   await waitFor('the hour', async () => (await vm.samples('telemetry_cpu_usage_ratio', 'vm')).length === 3600, 60_000);
+  // the dashboard's state says so too
+  const port = await waitFor('the dashboard', () => loggedPort(app.output()));
+  const state = (await (await fetch(`http://127.0.0.1:${port}/api/state`)).json()) as {
+    stats: { remoteWrite: { sent: number; backlog: number; dropped: number } };
+  };
+  t.deepEqual(
+    [state.stats.remoteWrite.sent, state.stats.remoteWrite.backlog, state.stats.remoteWrite.dropped],
+    [7200, 0, 0],
+  );
   t.deepEqual(await vm.samples('telemetry_cpu_usage_ratio', 'vm'), expected(rows, 1));
   t.deepEqual(await vm.samples('telemetry_memory_usage_ratio', 'vm'), expected(rows, 2));
 });

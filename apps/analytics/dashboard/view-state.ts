@@ -3,13 +3,14 @@
 import { conditionOf, describeRule } from '../rules/describe-rule.js';
 import type { Rule } from '../rules/rule.js';
 import type { Stats } from '../stats.js';
-import type { RuleView, ShownTransition, StateView } from './wire.js';
+import type { RemoteWriteView, RuleView, ShownTransition, StateView } from './wire.js';
 
 export interface ViewInputs {
   host: string;
   now: number;
   lastSampleAt: number;
   lagBytes: number;
+  remoteWrite: RemoteWriteView | null;
   stats: Stats;
   rules: Rule[];
   phase(rule: string): { phase: 'inactive' | 'pending' | 'firing'; since: number; firedAt: number } | undefined;
@@ -53,6 +54,7 @@ export function viewState(v: ViewInputs): StateView {
       rejected: { total: v.stats.rejectedTotal, ...v.stats.rejected },
       gaps: v.stats.gaps,
       lagBytes: v.lagBytes,
+      remoteWrite: v.remoteWrite,
     },
   };
 }

@@ -40,6 +40,17 @@ export interface StatsView {
   rejected: Record<string, number> & { total: number };
   gaps: number;
   lagBytes: number;
+  /** remote_write, when it is on. */
+  remoteWrite: RemoteWriteView | null;
+}
+
+export interface RemoteWriteView {
+  sent: number;
+  failed: number;
+  dropped: number;
+  lost: number;
+  backlog: number;
+  behindSeconds: number;
 }
 
 /** /api/state, and the `stats` event. */

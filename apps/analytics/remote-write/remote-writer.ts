@@ -14,6 +14,7 @@ import { describeCause } from '../../../common/errors.js';
 import { log } from '../../../common/log.js';
 import { percentToRatio } from '../../../common/ratio.js';
 import { redact } from '../../../common/redact.js';
+import type { RemoteWriteView } from '../dashboard/wire.js';
 import { Ingest } from '../ingest.js';
 import type { ParserState } from '../source/parse-line.js';
 import { TailFile, type FilePosition, type FollowFs } from '../source/tail-file.js';
@@ -144,6 +145,12 @@ export class RemoteWriter {
   /** Samples read but not yet taken by the store, estimated from the bytes still to read. */
   get backlog(): number {
     return this.batch.length * 2 + Math.round(this.tail.lagBytes / ROW_BYTES) * 2;
+  }
+
+  /** Its figures for the dashboard. */
+  view(now: number): RemoteWriteView {
+    const { sent, failed, dropped, lost, backlog } = this;
+    return { sent, failed, dropped, lost, backlog, behindSeconds: Math.round(this.behindMs(now) / 1000) };
   }
 
   /** How far behind the clock the last sample the store took is (0 when nothing waits). */

@@ -352,6 +352,13 @@ declare global {
       ['missed samples (seq gaps)', s.gaps],
       ['bytes not yet read', s.lagBytes],
     ];
+    const rw = s.remoteWrite;
+    if (rw)
+      rows.push(
+        ['remote_write sent', rw.sent],
+        ['remote_write failed / dropped / lost', `${rw.failed} / ${rw.dropped} / ${rw.lost}`],
+        ['remote_write backlog', `${rw.backlog} samples, ${rw.behindSeconds} s behind`],
+      );
     $('counts').replaceChildren(
       ...rows.flatMap(([k, v]) => {
         const dt = document.createElement('dt');
