@@ -24,6 +24,8 @@ export class Ingest implements FollowEvents {
   /** `analyze --from/--to`: samples stamped outside [since, until] are passed over, neither counted nor judged. */
   since = -Infinity;
   until = Infinity;
+  /** Told the bytes of a file rotated away before it was read (remote_write counts them as lost). */
+  unread: ((bytes: number) => void) | undefined = undefined;
   private readonly observer: SampleObserver | null;
 
   constructor(windowMs: number | null, observer: SampleObserver | null = null) {

@@ -165,7 +165,8 @@ test('two hosts, an hour each: every sample in Prometheus with its own timestamp
   }
 });
 
-test('Prometheus stopped in the middle of a live run, and the app killed with -9 while it sends: every sample is there afterwards, none twice', async (t) => {
+test('Prometheus stopped for 60 s in the middle of a live run, and the app killed with -9 while it sends: every sample is there afterwards, none twice', async (t) => {
+  t.timeout(180_000);
   const prom = await startPrometheus();
   t.teardown(() => prom.stop());
   const rows = hourOfRows(3).slice(0, 600);
@@ -181,6 +182,8 @@ test('Prometheus stopped in the middle of a live run, and the app killed with -9
   const more: [number, number, number][] = Array.from({ length: 60 }, (_, i) => [Date.now() + i, 40 + (i % 10), 50]);
   appendFileSync(csv, more.map(([ts, c, r], i) => `${ts},${c.toFixed(2)},${r.toFixed(2)},${601 + i}\n`).join(''));
   await waitFor('a failed POST said', () => app.output().includes('remote_write failed; retrying'));
+  // the store stays down for a minute, as an outage would: the retries back off meanwhile
+  await new Promise((r) => setTimeout(r, 60_000));
   await prom.start();
   await waitFor(
     'the rows of the outage',

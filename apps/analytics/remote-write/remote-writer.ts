@@ -102,8 +102,8 @@ export class RemoteWriter {
   sent = 0;
   failed = 0;
   dropped = 0;
-  /** Rows rotated away before they were sent (not known yet: the follower reads what exists). */
-  readonly lost = 0;
+  /** Samples rotated away before they were sent (estimated from the bytes of the files lost). */
+  lost = 0;
   private readonly settings: RemoteWriteSettings;
   private readonly ports: RemoteWritePorts;
   private readonly ingest: Ingest;
@@ -127,6 +127,7 @@ export class RemoteWriter {
     this.settings = settings;
     this.ports = ports;
     this.ingest = new Ingest(null, { onSample: (t, cpu, ram) => void this.batch.push([t, cpu, ram]) });
+    this.ingest.unread = (bytes) => (this.lost += Math.round(bytes / ROW_BYTES) * 2);
     this.tail = new TailFile(csvPath, this.ingest, { maxLineBytes, fs: ports.fs });
     if (saved) {
       this.ingest.parser.restore(saved.parser);

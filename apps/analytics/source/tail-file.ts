@@ -31,6 +31,8 @@ export interface FollowEvents extends LineSink {
   fileStarted(): void;
   truncated(): void;
   notice(message: string, fields?: Fields): void;
+  /** A file of the chain went before it was read (rotated away by a reader far behind): its bytes, as last seen. */
+  unread?(bytes: number): void;
 }
 
 interface OpenFile {
@@ -75,6 +77,8 @@ export class TailFile {
   private resume: FilePosition | null = null;
   /** Rotated files read to their end that still exist: bounded by the chain on disk. */
   private done: FileIdentity[] = [];
+  /** Files of the chain newer than the one being read, as last listed: one gone before it was read is lost. */
+  private waiting: { id: FileIdentity; path: string; bytes: number }[] = [];
   private readonly fs: FollowFs;
   /** Error codes already reported (each is logged once until it clears). */
   private failing = new Set<string>();
@@ -225,6 +229,15 @@ export class TailFile {
     const same = (a: FileIdentity | null, b: FileIdentity): boolean =>
       a !== null && a.ino === b.ino && a.dev === b.dev && a.head === b.head;
     this.done = this.done.filter((d) => ids.some((id) => same(id, d)));
+    for (const w of this.waiting) {
+      if (ids.some((id) => same(id, w.id))) continue;
+      this.events.notice('a CSV file was rotated away before it was read; its rows are lost', {
+        path: w.path,
+        bytes: w.bytes,
+      });
+      this.events.unread?.(w.bytes);
+    }
+    this.waiting = [];
     if (saved && saved.offset >= 0) {
       const at = chain.find((c) => c.st.ino === saved.ino && c.st.dev === saved.dev);
       if (at && this.open(at.path, saved.offset, Buffer.from(saved.head, 'base64'))) {
@@ -239,7 +252,14 @@ export class TailFile {
     this.resume = null;
     for (let i = chain.length - 1; i >= 0; i--) {
       const id = ids[i];
-      if (id && !this.done.some((d) => same(id, d)) && this.open(chain[i]!.path, 0)) return true;
+      if (id && !this.done.some((d) => same(id, d)) && this.open(chain[i]!.path, 0)) {
+        // the newer files wait their turn: remembered, so one rotated away unread is said
+        this.waiting = chain.slice(0, i).flatMap((c, k) => {
+          const waitingId = ids[k];
+          return waitingId ? [{ id: waitingId, path: c.path, bytes: c.st.size }] : [];
+        });
+        return true;
+      }
     }
     return false;
   }

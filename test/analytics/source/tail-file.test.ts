@@ -215,3 +215,28 @@ test('the position saved while a too-long line is being skipped is past the line
   t.deepEqual(second.seqs, [4]);
   t.is(second.rejected, 1, 'the long line, once');
 });
+
+test('a file of the chain rotated away before it was read is said once, with its size: its rows are lost', async (t) => {
+  const dir = await tempDir();
+  const path = join(dir, 'telemetry.csv');
+  writeFileSync(`${path}.2`, HEADER + rowsFrom(1, 10));
+  writeFileSync(`${path}.1`, HEADER + rowsFrom(11, 10));
+  writeFileSync(path, HEADER + rowsFrom(21, 10));
+  const events = new Collector();
+  const lost: number[] = [];
+  const unread = (bytes: number): void => void lost.push(bytes);
+  const tail = new TailFile(path, Object.assign(events, { unread }), { maxLineBytes: 64, chunkBytes: 64 });
+  tail.poll(64); // inside the oldest file; .1 and telemetry.csv wait their turn
+  const size1 = readFileSync(`${path}.1`).length;
+  // the engine rotates twice while this reader is far behind: .1 is deleted unread
+  rmSync(`${path}.1`);
+  renameSync(path, `${path}.1`);
+  writeFileSync(path, HEADER + rowsFrom(31, 5));
+  tail.poll();
+  t.deepEqual(lost, [size1]);
+  t.is(events.notices.filter((n) => n.startsWith('a CSV file was rotated away before it was read')).length, 1);
+  t.deepEqual(events.seqs, [
+    ...Array.from({ length: 10 }, (_, i) => i + 1),
+    ...Array.from({ length: 15 }, (_, i) => 21 + i),
+  ]);
+});
