@@ -22,6 +22,9 @@ import { encodeWriteRequest, snappyBlock, type Series } from './wire.js';
 
 /** Bytes of CSV one request carries at most (~8,000 rows, 16,000 samples). */
 const BATCH_BYTES = 256 << 10;
+/** A batch goes when it holds this many rows, or when its first row waited BATCH_AGE_MS: at 1 Hz one POST every 5 s, not every second. */
+const BATCH_ROWS = 1000;
+const BATCH_AGE_MS = 5000;
 const MAX_BACKOFF_MS = 5 * 60_000;
 /** Bytes of a CSV row, on average: turns the unread bytes into a backlog of samples. */
 const ROW_BYTES = 33;
@@ -113,6 +116,9 @@ export class RemoteWriter {
   private inFlight = false;
   private attempts = 0;
   private retry: TimerHandle | undefined;
+  /** When the batch's first row was read (wall clock), and the timer that sends it at its age. */
+  private batchSince = 0;
+  private ageTimer: TimerHandle | undefined;
   private lastSent = 0;
   private failing = false;
   private stopped = false;
@@ -159,11 +165,32 @@ export class RemoteWriter {
     return this.backlog === 0 || this.lastSent === 0 ? 0 : Math.max(0, now - this.lastSent);
   }
 
-  /** Sends the next batch unless one is on its way or waiting for a retry. Never blocks. */
+  /**
+   * Sends the next batch unless one is on its way or waiting for a retry. A batch starts with the
+   * rows there are; it goes at once when it holds BATCH_ROWS, else once its first row waited
+   * BATCH_AGE_MS (read again then, to take what came meanwhile). Never blocks.
+   */
   pump(): void {
     if (this.inFlight || this.retry !== undefined || this.stopped) return;
-    // the follower adds the samples it reads to the batch (through the ingest's observer)
-    if (this.batch.length === 0 && this.read() === 0) return;
+    const now = this.ports.clock.now();
+    if (this.batch.length === 0) {
+      // the follower adds what it reads to the batch (through the ingest's observer)
+      if (this.read() === 0) return;
+    } else if (now - this.batchSince < BATCH_AGE_MS) {
+      return; // young: its timer comes
+    } else this.read();
+    if (this.batch.length < BATCH_ROWS && now - this.batchSince < BATCH_AGE_MS) {
+      this.ageTimer ??= this.ports.timers.setTimeout(
+        () => {
+          this.ageTimer = undefined;
+          this.pump();
+        },
+        this.batchSince + BATCH_AGE_MS - now,
+      );
+      return;
+    }
+    this.ports.timers.clearTimeout(this.ageTimer);
+    this.ageTimer = undefined;
     this.inFlight = true;
     const { series, last } = this.encode();
     const body = snappyBlock(encodeWriteRequest(series));
@@ -173,16 +200,19 @@ export class RemoteWriter {
     );
   }
 
-  /** Reads up to BATCH_BYTES: the samples go into the batch. */
+  /** Reads up to BATCH_BYTES: the samples go into the batch; returns its size. */
   private read(): number {
+    const empty = this.batch.length === 0;
     this.ingest.setClock(this.ports.clock.now());
     this.tail.poll(BATCH_BYTES);
+    if (empty && this.batch.length > 0) this.batchSince = this.ports.clock.now();
     return this.batch.length;
   }
 
   stop(): void {
     this.stopped = true;
     this.ports.timers.clearTimeout(this.retry);
+    this.ports.timers.clearTimeout(this.ageTimer);
     this.tail.close();
   }
 
