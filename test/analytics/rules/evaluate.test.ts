@@ -322,3 +322,31 @@ test('repeat: rows stamped earlier than one judged do not move the reminder back
     ['repeat'],
   );
 });
+
+test('absent: a firing rule without repeat is never due by the clock (no wake-ups for nothing)', (t) => {
+  const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: gone, absent: 10s }]'), BASE);
+  a.tick(BASE + 15_000);
+  t.deepEqual(
+    a.take().map((o) => o.kind),
+    ['firing'],
+  );
+  t.is(a.nextDue(), Infinity);
+});
+
+test('absent with repeat: a clock set back moves the reminder back silently, and it comes a repeat after the new time', (t) => {
+  const a = new Alerting(parseRules('r.yaml', 'rules: [{ name: gone, absent: 10s, repeat: 1m }]'), BASE);
+  a.tick(BASE + 15_000);
+  t.deepEqual(
+    a.take().map((o) => o.kind),
+    ['firing'],
+  );
+  const back = BASE - 3_600_000;
+  a.tick(back);
+  t.deepEqual(a.take(), [], 'the step itself says nothing');
+  t.is(a.nextDue(), back + 60_000);
+  a.tick(back + 60_000);
+  t.deepEqual(
+    a.take().map((o) => o.kind),
+    ['repeat'],
+  );
+});
