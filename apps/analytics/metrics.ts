@@ -68,7 +68,7 @@ export function analyticsMetrics(r: AnalyticsReadings): Registry {
       ['lost', 'Samples rotated away before they were sent.'],
     ] as const;
     for (const [what, help] of counters)
-      counterFrom(registry, `telemetry_remote_write_samples_${what}_total`, help, () => rw[what]);
+      counterFrom(registry, `telemetry_remote_write_samples_${what}_total`, help, () => rw.counts[what]);
     gaugeFrom(
       registry,
       'telemetry_remote_write_backlog_samples',

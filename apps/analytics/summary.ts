@@ -32,9 +32,9 @@ export function summaryOf(app: AnalyticsApp): Record<string, number | string | n
     alertmanagerOutbox: app.alertmanager?.channel.depth ?? null,
     ...(app.remoteWriter
       ? {
-          remoteWriteSent: app.remoteWriter.sent,
-          remoteWriteFailed: app.remoteWriter.failed,
-          remoteWriteDropped: app.remoteWriter.dropped,
+          remoteWriteSent: app.remoteWriter.counts.sent,
+          remoteWriteFailed: app.remoteWriter.counts.failed,
+          remoteWriteDropped: app.remoteWriter.counts.dropped,
           remoteWriteBacklog: app.remoteWriter.backlog,
         }
       : {}),

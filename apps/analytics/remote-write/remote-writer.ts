@@ -102,11 +102,8 @@ export interface RemoteWritePorts {
 }
 
 export class RemoteWriter {
-  sent = 0;
-  failed = 0;
-  dropped = 0;
-  /** Samples rotated away before they were sent (estimated from the bytes of the files lost). */
-  lost = 0;
+  /** Samples the store took, sent again after a failure, refused for good, and rotated away unsent (estimated from the bytes lost). */
+  readonly counts = { sent: 0, failed: 0, dropped: 0, lost: 0 };
   private readonly settings: RemoteWriteSettings;
   private readonly ports: RemoteWritePorts;
   private readonly ingest: Ingest;
@@ -133,7 +130,7 @@ export class RemoteWriter {
     this.settings = settings;
     this.ports = ports;
     this.ingest = new Ingest(null, { onSample: (t, cpu, ram) => void this.batch.push([t, cpu, ram]) });
-    this.ingest.unread = (bytes) => (this.lost += Math.round(bytes / ROW_BYTES) * 2);
+    this.ingest.unread = (bytes) => (this.counts.lost += Math.round(bytes / ROW_BYTES) * 2);
     this.tail = new TailFile(csvPath, this.ingest, { maxLineBytes, fs: ports.fs });
     if (saved) {
       this.ingest.parser.restore(saved.parser);
@@ -156,8 +153,7 @@ export class RemoteWriter {
 
   /** Its figures for the dashboard. */
   view(now: number): RemoteWriteView {
-    const { sent, failed, dropped, lost, backlog } = this;
-    return { sent, failed, dropped, lost, backlog, behindSeconds: Math.round(this.behindMs(now) / 1000) };
+    return { ...this.counts, backlog: this.backlog, behindSeconds: Math.round(this.behindMs(now) / 1000) };
   }
 
   /** How far behind the clock the last sample the store took is (0 when nothing waits). */
@@ -242,7 +238,7 @@ export class RemoteWriter {
     this.inFlight = false;
     const samples = this.batch.length * 2;
     if (status >= 200 && status < 300) {
-      this.sent += samples;
+      this.counts.sent += samples;
       this.lastSent = last;
       this.next();
       if (this.failing) log.info('remote_write works again', { url: this.settings.url });
@@ -250,7 +246,7 @@ export class RemoteWriter {
       this.attempts = 0;
     } else if (status >= 400 && status < 500 && status !== 429) {
       // the store refuses these samples for good: counted, said, and not sent again
-      this.dropped += samples;
+      this.counts.dropped += samples;
       log.error('remote_write refused a batch; dropped it', {
         url: this.settings.url,
         status,
@@ -259,7 +255,7 @@ export class RemoteWriter {
       });
       this.next();
     } else {
-      this.failed += samples;
+      this.counts.failed += samples;
       this.attempts++;
       const backoff = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.attempts - 1)) * (0.5 + this.ports.random());
       if (!this.failing)
