@@ -16,7 +16,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { HEADER_LINE } from '../../common/csv-format.js';
-import { notRegular, OPEN_NO_BLOCK } from '../../common/file-kind.js';
+import { notRegular } from '../../common/file-kind.js';
 
 export interface SinkOptions {
   dir: string;
@@ -28,7 +28,8 @@ export interface SinkOptions {
 }
 
 /** Append, create, never through a symlink (ELOOP), never blocking on a FIFO. */
-const APPEND_FLAGS = constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | OPEN_NO_BLOCK;
+const APPEND_FLAGS =
+  constants.O_RDWR | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
 export interface OpenResult {
   /** seq of the last sample on disk, 0 when there is none. */
@@ -51,7 +52,7 @@ function readTail(fd: number, size: number, bytes: number): Buffer {
 /** seq of the last data line of a file written in the current format, or 0. */
 function lastSeqIn(path: string): number {
   if (!existsSync(path)) return 0;
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | OPEN_NO_BLOCK);
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     if (notRegular(fstatSync(fd))) return 0;
     const lines = readTail(fd, fstatSync(fd).size, TAIL_BYTES).toString('utf8').split('\n');

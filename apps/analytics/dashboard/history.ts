@@ -2,7 +2,7 @@
 // between which the app goes on (the first alert is never held up), bucketed as live, and put
 // before what arrived since the start.
 import { closeSync, constants, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import { notRegular, OPEN_NO_BLOCK } from '../../../common/file-kind.js';
+import { notRegular } from '../../../common/file-kind.js';
 import { Ingest } from '../ingest.js';
 import { LineReader, lineChunk } from '../source/read-lines.js';
 import { LiveFeed } from './live-feed.js';
@@ -46,7 +46,7 @@ export async function loadHistory(
     let fd: number;
     try {
       // never blocks on a FIFO put in the file's place; only regular files are read
-      fd = openSync(path, constants.O_RDONLY | OPEN_NO_BLOCK);
+      fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch {
       continue;
     }

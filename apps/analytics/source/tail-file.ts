@@ -8,7 +8,7 @@
 // oldest file of the rotation chain (telemetry.csv.N … .1, telemetry.csv) not yet done.
 import * as nodeFs from 'node:fs';
 import type { Stats as FileStats } from 'node:fs';
-import { notRegular, OPEN_NO_BLOCK } from '../../../common/file-kind.js';
+import { notRegular } from '../../../common/file-kind.js';
 import type { Fields } from '../../../common/log.js';
 import { lineChunk, LineReader, type LineSink } from './read-lines.js';
 
@@ -59,7 +59,7 @@ type Look = { st: FileStats } | { gone: true } | { error: NodeJS.ErrnoException 
 
 const GONE = new Set(['ENOENT', 'ENOTDIR']);
 /** Reading never blocks on a FIFO whose writer is away. */
-const READ_FLAGS = nodeFs.constants.O_RDONLY | OPEN_NO_BLOCK;
+const READ_FLAGS = nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK;
 
 /** The first min(expected, limit) bytes of `actual` are those of `expected`. */
 function samePrefix(actual: Buffer, expected: Buffer, limit: number): boolean {
