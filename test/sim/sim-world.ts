@@ -9,8 +9,9 @@ import * as nodeFs from 'node:fs';
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createAnalysis } from '../../apps/analytics/analysis.js';
 import { AnalyticsApp, type AppPorts } from '../../apps/analytics/app.js';
-import { Ingest } from '../../apps/analytics/ingest.js';
+import { HISTORY_MS } from '../../apps/analytics/notify/announce.js';
 import { formatAlert } from '../../apps/analytics/notify/console.js';
 import { keyOf, type Transition } from '../../apps/analytics/rules/alerting.js';
 import { parseRules } from '../../apps/analytics/rules/load-rules.js';
@@ -56,8 +57,19 @@ interface World {
   saved: AnalyticsState | null;
   smtpUp: boolean;
   amUp: boolean;
-  /** Every notice told on the console, in order. */
+  /** Every notice told on the console, in order, and the wall time each was told at. */
   told: Transition[];
+  toldAt: number[];
+  /**
+   * Rules fixed and the clock never stepped: the scenarios whose notices are checked against the
+   * backtest (d). Rule edits and clock steps change the rules or the time a backtest would judge by.
+   */
+  fixed: boolean;
+  /** Accepted samples counted at the last check, and the wall time of that check. */
+  counted: number;
+  checkedAt: number;
+  /** Sample n (from 1) was last read between these wall times (checks before and after); first read after `first`. */
+  reads: { first: number; from: number; to: number }[];
   emailed: string[];
   posted: string[];
   /** What the engine wrote, one entry per file incarnation (a truncation or a new file starts one). */
@@ -68,7 +80,6 @@ interface World {
   seq: number;
   /** The engine's clock: rows are stamped with it. */
   engineAt: number;
-  rulesText: string;
   /** Rules firing on a current sample and not told, since when (sim time). */
   untoldSince: Map<string, number>;
   rules: Rule[];
@@ -132,6 +143,7 @@ function ports(w: World): AppPorts {
         for (const t of transitions) {
           formatAlert(t); // every notice renders
           w.told.push(t);
+          w.toldAt.push(w.timers.now + w.skew);
           this.sent++;
         }
       },
@@ -181,6 +193,8 @@ function startApp(w: World): AnalyticsApp {
     w.rules,
     ports(w),
   );
+  // what it restored is what it counted: rows after that are read again, later
+  w.counted = Math.min(w.counted, app.ingest.stats.samples);
   app.start();
   return app;
 }
@@ -342,6 +356,7 @@ const STEPS: [weight: number, step: Step][] = [
   [
     4,
     (w) => {
+      if (w.fixed) return 'edit rules.yaml (none: the rules are fixed)';
       const text = RULE_SETS[Math.floor(w.random() * RULE_SETS.length)]!;
       let rules: Rule[];
       try {
@@ -349,7 +364,6 @@ const STEPS: [weight: number, step: Step][] = [
       } catch {
         return 'edit rules.yaml (invalid: the running rules stay)';
       }
-      w.rulesText = text;
       w.rules = rules;
       w.app.applyRules(rules);
       return `edit rules.yaml: ${text}`;
@@ -373,22 +387,26 @@ const STEPS: [weight: number, step: Step][] = [
       crash(w);
       const minutes = 11 + Math.floor(w.random() * 6);
       const level = w.random() < 0.5 ? 30 : 95;
+      // in fixed scenarios the level changes once, at any point: transitions of any age for (d)
+      // (drawn there only, so that the seeds sim.test.ts replays keep their events)
+      const then = w.fixed ? { at: Math.floor(w.random() * minutes * 6), level: 125 - level } : null;
       let text = '';
       for (let i = 0; i < minutes * 6; i++) {
         w.engineAt += 10 * SEC;
-        text += row(w, level + (w.random() - 0.5) * 8);
+        text += row(w, (then && i >= then.at ? then.level : level) + (w.random() - 0.5) * 8);
       }
       completeLine(w);
       write(w, text);
       await w.timers.advance(w.timers.now + minutes * MIN);
       w.app = startApp(w);
       await settle();
-      return `analytics down for ${minutes} min while the engine wrote cpu ~${level}`;
+      return `analytics down for ${minutes} min while the engine wrote cpu ~${level}${then ? `, ~${then.level} from row ${then.at}` : ''}`;
     },
   ],
   [
     3,
     (w) => {
+      if (w.fixed) return 'clock steps (none: the clock is fixed)';
       const step = w.random() < 0.5 ? -(1 + Math.floor(w.random() * 120)) * SEC : Math.floor(w.random() * 20) * MIN;
       // rows more than 10 min ahead of the reader's clock are rejected by design: the clock stays
       // within 3 min behind the engine's, so that the one pass the totals are checked against agrees
@@ -474,8 +492,75 @@ function checkCurrentTold(w: World): void {
   for (const rule of w.untoldSince.keys()) if (!untold.has(rule)) w.untoldSince.delete(rule);
 }
 
+/** When the samples counted since the last check were read (a crash makes the app read some again). */
+function noteReads(w: World): void {
+  const now = w.timers.now + w.skew;
+  const counted = w.app.ingest.stats.samples;
+  for (let n = w.counted + 1; n <= counted; n++)
+    w.reads[n] = { first: w.reads[n]?.first ?? w.checkedAt, from: w.checkedAt, to: now };
+  w.counted = counted;
+  w.checkedAt = now;
+}
+
+/**
+ * (d) per threshold rule, the notices told are what `analyze --rules` gives on the rows as written,
+ * in its order (a firing told late, once current, by when it fired), never a firing whose sample
+ * was history whenever it was read; and each transition it gives is told unless the history rule
+ * or flap damping may have held it back: its sample was more than 10 min old when last read, the
+ * rule was flapping while it was read, or it resolves a firing that was never told.
+ */
+function checkBacktest(w: World, given: { t: Transition; n: number }[]): void {
+  const sig = (t: Transition, kind = t.kind): string =>
+    kind === 'firing' ? `firing since ${t.firedAt}` : `resolved at ${t.timestamp} (${t.value})`;
+  for (const rule of w.rules) {
+    if (rule.kind !== 'threshold') continue;
+    const mine = given.filter((g) => g.t.rule === rule.name);
+    const flapping: [from: number, to: number][] = [];
+    w.told.forEach((t, i) => {
+      if (t.rule !== rule.name) return;
+      if (t.kind === 'flapping') flapping.push([w.toldAt[i]!, Infinity]);
+      else if (t.kind === 'settled') flapping[flapping.length - 1]![1] = w.toldAt[i]!;
+    });
+    let next = 0;
+    let firing = false;
+    const heldBack = ({ t, n }: { t: Transition; n: number }): boolean => {
+      const read = w.reads[n];
+      if (!read) throw new Error(`(d) sample ${n} was never read`);
+      return (
+        (t.kind === 'resolved' && !firing) ||
+        t.timestamp < read.to - HISTORY_MS ||
+        flapping.some(([from, to]) => read.from <= to && read.to >= from)
+      );
+    };
+    const passOver = (to: number): void => {
+      for (; next < to; next++)
+        if (!heldBack(mine[next]!))
+          throw new Error(`(d) analyze --rules gives ${rule.name} ${sig(mine[next]!.t)}: never told`);
+    };
+    for (const t of w.told) {
+      if (t.rule !== rule.name) continue;
+      if (t.kind === 'settled') firing = t.flap!.firing;
+      if (t.kind !== 'firing' && t.kind !== 'resolved' && t.kind !== 'flapping') continue;
+      const kind = t.kind === 'flapping' ? (t.flap!.firing ? 'firing' : 'resolved') : t.kind;
+      const at = mine.findIndex((g, i) => i >= next && g.t.kind === kind && sig(g.t) === sig(t, kind));
+      if (at < 0)
+        throw new Error(
+          `(d) told ${rule.name} ${sig(t, kind)}, which analyze --rules does not give after its ${next} first`,
+        );
+      const read = w.reads[mine[at]!.n]!;
+      if (t.kind === 'firing' && t.timestamp === mine[at]!.t.timestamp && t.timestamp < read.first - HISTORY_MS)
+        throw new Error(`(d) told ${rule.name} ${sig(t)}: its sample was history whenever it was read`);
+      passOver(at);
+      next = at + 1;
+      firing = kind === 'firing';
+    }
+    passOver(mine.length);
+  }
+}
+
 async function checkStep(w: World): Promise<void> {
   await w.timers.advance(w.timers.now); // what is due now runs first, as the event loop would
+  noteReads(w);
   checkCurrentTold(w);
   checkTold(w);
   checkDelivered('email', w.emailed);
@@ -497,16 +582,21 @@ async function checkEnd(w: World, scratch: string): Promise<void> {
     await w.timers.advance(w.timers.now + 6 * MIN);
   }
   await checkStep(w);
-  // (a) exactly once: the totals equal one pass over what was written
-  const expected = new Ingest(60_000);
-  expected.setClock(w.timers.now + w.skew);
+  // one pass over what was written, as `analyze --rules` makes it (absent rules are skipped)
+  const given: { t: Transition; n: number }[] = [];
+  const thresholds = w.rules.filter((r) => r.kind === 'threshold');
+  const expected = createAnalysis(thresholds, 60_000, 0, (t) => {
+    if (t.kind !== 'repeat') given.push({ t, n: expected.ingest.stats.samples });
+  });
+  expected.ingest.setClock(w.timers.now + w.skew);
   w.generations.forEach((text, i) => {
     const file = join(scratch, `generation-${i}.csv`);
     writeFileSync(file, text);
-    readFileOnce(file, expected, MAX_LINE, Buffer.alloc(64 << 10));
+    readFileOnce(file, expected.ingest, MAX_LINE, Buffer.alloc(64 << 10));
   });
+  // (a) exactly once: the totals equal that pass
   const got = JSON.stringify(w.app.ingest.stats.report());
-  const want = JSON.stringify(expected.stats.report());
+  const want = JSON.stringify(expected.ingest.stats.report());
   if (got !== want)
     throw new Error(`(a) totals differ from one pass over the rows written:\n  app     ${got}\n  analyze ${want}`);
   // (c) every notification told is delivered once on each queued channel
@@ -517,6 +607,7 @@ async function checkEnd(w: World, scratch: string): Promise<void> {
     const missing = w.told.filter((t) => t.channels.includes(name) && !keys.includes(keyOf(t))).map(keyOf);
     if (missing.length > 0) throw new Error(`(c) ${name} never got ${missing.slice(0, 3).join(', ')}`);
   }
+  if (w.fixed) checkBacktest(w, given);
 }
 
 export interface Outcome {
@@ -542,6 +633,9 @@ export async function runScenario(seed: number, steps = 60): Promise<Outcome> {
       (message: string, fields?: Record<string, unknown>) =>
         void lines.push(`${message} ${JSON.stringify(fields ?? {})}`);
   const random = seeded(seed);
+  // one scenario in four keeps its rules and clock (d), starting from any valid rule set
+  const fixed = seed % 4 === 1;
+  const rules = fixed ? RULE_SETS[Math.floor(random() * (RULE_SETS.length - 1))]! : RULE_SETS[0]!;
   const w = {
     dir: data,
     timers: new SimTimers(T0),
@@ -561,9 +655,13 @@ export async function runScenario(seed: number, steps = 60): Promise<Outcome> {
     partial: false,
     seq: 0,
     engineAt: T0,
-    rulesText: RULE_SETS[0]!,
     untoldSince: new Map(),
-    rules: parseRules('rules.yaml', RULE_SETS[0]!),
+    rules: parseRules('rules.yaml', rules),
+    fixed,
+    toldAt: [],
+    counted: 0,
+    checkedAt: T0,
+    reads: [],
     events: [],
     log: lines,
   } as unknown as World;

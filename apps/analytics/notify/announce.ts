@@ -41,7 +41,7 @@ export interface AnnounceState {
   /** Wall-clock times of the announced changes within the flap window. */
   changes: number[];
   flapping: Flapping | null;
-  /** The firing that was told (its resolve, if the rule goes away, is built from it). */
+  /** The firing that was told, while it is: its resolve, if the rule goes away, is built from it. */
   told?: Transition;
 }
 
@@ -52,8 +52,6 @@ export interface Offered {
   /** Transitions held back as history. */
   history: number;
 }
-
-const isFiring = (t: Transition): boolean => t.kind === 'firing' || t.kind === 'repeat';
 
 export class Announcer {
   private rules = new Map<string, AnnouncedRule>();
@@ -76,7 +74,7 @@ export class Announcer {
     for (const [name, s] of this.states) {
       if (this.rules.has(name)) continue;
       const told = s.told ?? s.flapping?.last;
-      if (told && (s.firing || s.flapping)) notices.push(this.ended(told, now, 'rule removed'));
+      if (told) notices.push(this.ended(told, now, 'rule removed'));
       this.states.delete(name);
     }
     return notices;
@@ -121,7 +119,7 @@ export class Announcer {
       const old = t.op !== 'absent' && t.timestamp < now - HISTORY_MS;
       if (t.kind === 'repeat') {
         if (s.firing && !old) out.notices.push(t);
-      } else if (old && (t.kind === 'firing' || !s.firing)) {
+      } else if (old && !s.firing) {
         out.history++;
       } else if (t.kind === 'resolved' && !s.firing) {
         // its firing was history: nothing to take back
@@ -157,7 +155,7 @@ export class Announcer {
       // a clock set back restarts the quiet period instead of stalling it
       f.lastChangeAt = Math.min(f.lastChangeAt, now);
       f.lastSummaryAt = Math.min(f.lastSummaryAt, now);
-      const firing = isFiring(f.last);
+      const firing = f.last.kind === 'firing';
       if (now - f.lastChangeAt >= rule.flap.windowMs) {
         notices.push({
           ...f.last,

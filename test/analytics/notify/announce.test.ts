@@ -189,3 +189,91 @@ test('an absent rule says how long there was no sample: firing after 15 s, resol
     ['firing:15000', 'resolved:20000'],
   );
 });
+
+test('flap notices: keys name the episode that started them; the count of flapping rules; when the next is due', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, repeat: 1m, flap: { changes: 2, window: 5m } }]');
+  h.sample(90, NOW);
+  const [flapping] = h.sample(50, NOW + SEC);
+  const trigger = flapping!.key!.replace(/:flapping$/, '');
+  t.regex(trigger, /^r:\d+@\d+:resolved$/, 'the resolve that made it flap');
+  t.true(h.announcer().isFlapping('r'));
+  t.is(h.announcer().flappingCount, 1);
+  t.false(h.announcer().isFlapping('other'));
+  t.false(h.announcer().isAnnouncedFiring('other'));
+  h.sample(90, NOW + 2 * SEC);
+  const keys = [61, 121, 302 + 5 * 60].flatMap((s) => h.tick(NOW + s * SEC).map((n) => n.key));
+  t.deepEqual(keys, [`${trigger}:summary:1`, `${trigger}:summary:2`, `${trigger}:settled`]);
+  t.is(h.announcer().flappingCount, 0);
+
+  const quiet = harness('rules: [{ name: q, metric: cpu, above: 80, flap: { changes: 2, window: 5m } }]');
+  quiet.sample(90, NOW);
+  quiet.sample(50, NOW + SEC);
+  t.is(quiet.announcer().nextDue(), NOW + SEC + 5 * 60 * SEC, 'without repeat: only the settle is due');
+});
+
+test('flap window: a change exactly one window ago no longer counts; two changes in one millisecond both do', (t) => {
+  const rule = 'rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 2, window: 10s } }]';
+  const apart = harness(rule);
+  t.deepEqual(
+    [90, 50].flatMap((cpu, i) => kinds(apart.sample(cpu, NOW + i * 10 * SEC))),
+    ['firing', 'resolved'],
+  );
+  const together = harness(rule);
+  t.deepEqual(
+    [90, 50].flatMap((cpu, i) => kinds(together.sample(cpu, NOW, NOW + i))),
+    ['firing', 'flapping(2)'],
+  );
+});
+
+test('repeat reminders: told while the firing is; not for a firing never told; not counted as changes while flapping', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, repeat: 1m, flap: off }]');
+  t.deepEqual(
+    [95, 95, 50].flatMap((cpu, i) => kinds(h.sample(cpu, NOW + i * 61 * SEC))),
+    ['firing', 'repeat', 'resolved'],
+  );
+  const late = harness('rules: [{ name: r, metric: cpu, above: 80, repeat: 1m, flap: off }]');
+  t.deepEqual(kinds(late.sample(95, NOW, NOW - HISTORY_MS - SEC)), [], 'history');
+  t.deepEqual(kinds(late.sample(95, NOW + 61 * SEC)), [], 'its reminder: the firing is told by reconcile, once');
+  const flapping = harness(
+    'rules: [{ name: r, metric: cpu, above: 80, repeat: 1m, flap: { changes: 2, window: 5m } }]',
+  );
+  flapping.sample(90, NOW);
+  flapping.sample(50, NOW + SEC);
+  const said: string[] = [];
+  for (let s = 2; s <= 122; s++) said.push(...kinds(flapping.sample(90, NOW + s * SEC)));
+  t.deepEqual(said, ['flapping-summary(1)', 'flapping-summary(0)'], 'one change held back: the reminders are not');
+});
+
+test('history: the boundary is 10 minutes to the millisecond, for transitions and for current firings', (t) => {
+  const rules = parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80 }]');
+  const edge = new Alerting(rules, NOW);
+  edge.onSample(NOW - HISTORY_MS, 90, 50);
+  t.deepEqual(kinds(new Announcer(announced(rules)).offer(edge.take(), NOW).notices), ['firing']);
+  const past = new Alerting(rules, NOW);
+  past.onSample(NOW - HISTORY_MS - 1, 90, 50);
+  const announcer = new Announcer(announced(rules));
+  t.deepEqual(announcer.offer(past.take(), NOW), { notices: [], history: 1 });
+  t.deepEqual(announcer.reconcile(past.currentFirings(), NOW), [], 'not current at NOW');
+  t.deepEqual(kinds(announcer.reconcile(past.currentFirings(), NOW - 1)), ['firing'], 'current 10 min after it');
+});
+
+test('an absent rule is stamped with the wall clock: its transitions are never history', (t) => {
+  const rules = parseRules('r.yaml', 'rules: [{ name: gone, absent: 10s }]');
+  const alerting = new Alerting(rules, NOW - HISTORY_MS - 20 * SEC);
+  alerting.tick(NOW - HISTORY_MS - SEC);
+  t.deepEqual(kinds(new Announcer(announced(rules)).offer(alerting.take(), NOW).notices), ['firing']);
+});
+
+test('a rule no longer loaded: its transitions are not told, its saved state stays quiet until replace() ends it', (t) => {
+  const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 2, window: 1m } }]');
+  h.sample(90, NOW);
+  h.sample(50, NOW + SEC);
+  const rules = parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80 }]');
+  const alerting = new Alerting(rules, NOW);
+  alerting.onSample(NOW, 90, 50);
+  const unloaded = new Announcer([], roundTrip(h.announcer().save()));
+  t.deepEqual(unloaded.offer(alerting.take(), NOW), { notices: [], history: 0 });
+  t.deepEqual(unloaded.tick(NOW + 3600 * SEC), []);
+  t.is(unloaded.nextDue(), Infinity);
+  t.deepEqual(kinds(unloaded.replace([], NOW + 3600 * SEC)), ['resolved']);
+});

@@ -185,3 +185,42 @@ test('a rule removed and added again goes on counting its episodes, across a res
     [1, 1, 2, 2, 3],
   );
 });
+
+test('removal after a resolve sends nothing; removal after flapping settled firing sends one resolve', (t) => {
+  const resolved = app(HIGH_CPU);
+  resolved.sample(95, T0);
+  resolved.sample(10, T0 + SEC);
+  resolved.edit('rules: []', T0 + 2 * SEC);
+  t.deepEqual(resolved.said(), ['firing high_cpu', 'resolved high_cpu']);
+
+  const settled = app('rules: [{ name: high_cpu, metric: cpu, above: 80, flap: { changes: 2, window: 1m } }]');
+  [95, 10, 95].forEach((cpu, i) => settled.sample(cpu, T0 + i * SEC));
+  settled.sample(95, T0 + 62 * SEC);
+  settled.edit('rules: []', T0 + 63 * SEC);
+  t.deepEqual(settled.said(), [
+    'firing high_cpu',
+    'flapping high_cpu',
+    'settled high_cpu',
+    'resolved high_cpu (rule removed)',
+  ]);
+});
+
+test('a condition edit ends a flapping rule with one resolve (rule changed), then changes are told and counted afresh', (t) => {
+  const flap = '{ changes: 2, window: 1m }';
+  const a = app(`rules: [{ name: high_cpu, metric: cpu, above: 80, flap: ${flap} }]`);
+  [95, 10, 95].forEach((cpu, i) => a.sample(cpu, T0 + i * SEC));
+  a.edit(`rules: [{ name: high_cpu, metric: cpu, above: 99, flap: ${flap} }]`, T0 + 3 * SEC);
+  a.sample(95, T0 + 4 * SEC);
+  t.deepEqual(a.said(), ['firing high_cpu', 'flapping high_cpu', 'resolved high_cpu (rule changed)']);
+  a.sample(99.5, T0 + 100 * SEC);
+  a.sample(10, T0 + 200 * SEC);
+  t.deepEqual(a.said().slice(3), ['firing high_cpu', 'resolved high_cpu']);
+});
+
+test('a firing held back as history and ended by a condition edit: nothing is told', (t) => {
+  const a = app(HIGH_CPU);
+  a.sample(95, T0, T0 - HISTORY_MS - SEC);
+  a.edit('rules: [{ name: high_cpu, metric: cpu, above: 99, flap: off }]', T0 + SEC);
+  a.sample(95, T0 + 2 * SEC);
+  t.deepEqual(a.said(), []);
+});
