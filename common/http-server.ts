@@ -72,32 +72,35 @@ export function gate(
   return null;
 }
 
-/** Response bytes a connection may have queued (its client not reading) before it is dropped. */
-const MAX_QUEUED_PER_CONNECTION = 4 << 20;
-/** Response bytes queued for all connections together; past it the one with the most is dropped. */
-const MAX_QUEUED_TOTAL = 64 << 20;
-/** A connection that neither reads nor sends for this long is closed. */
-const IDLE_SOCKET_MS = 30_000;
+export interface HttpLimits {
+  /** Response bytes a connection may have queued (its client not reading) before it is dropped. */
+  perConnection: number;
+  /** Response bytes queued for all connections together; past it the one with the most is dropped. */
+  total: number;
+  /** A connection that neither reads nor sends for this long is closed. */
+  idleMs: number;
+}
+
+const LIMITS: HttpLimits = { perConnection: 4 << 20, total: 64 << 20, idleMs: 30_000 };
 
 /**
- * Bounds what never-reading clients can make the app hold: a request on a connection with more
- * than MAX_QUEUED_PER_CONNECTION queued ends it; past MAX_QUEUED_TOTAL over all connections the
- * one holding most is dropped. Returns whether this request's connection lives on.
+ * Bounds what never-reading clients can make the app hold, when a request comes on `socket`: the
+ * connection to drop, or null. Its own, when it has more than `perConnection` queued; past `total`
+ * over all connections, the one holding most (on a tie, the one asking).
  */
-function withinBounds(socket: Socket, sockets: Set<Socket>): boolean {
-  if (socket.writableLength > MAX_QUEUED_PER_CONNECTION) {
-    socket.destroy();
-    return false;
-  }
+export function toDrop<S extends { writableLength: number }>(
+  socket: S,
+  sockets: Iterable<S>,
+  limits: HttpLimits,
+): S | null {
+  if (socket.writableLength > limits.perConnection) return socket;
   let total = 0;
   let worst = socket;
   for (const s of sockets) {
     total += s.writableLength;
     if (s.writableLength > worst.writableLength) worst = s;
   }
-  if (total <= MAX_QUEUED_TOTAL) return true;
-  worst.destroy();
-  return worst !== socket;
+  return total > limits.total ? worst : null;
 }
 
 export interface HttpEndpoint {
@@ -110,6 +113,7 @@ export async function startHttpServer(
   app: string,
   listenText: string,
   routes: Map<string, Handler>,
+  limits = LIMITS,
 ): Promise<HttpEndpoint | null> {
   let listen: Listen | null;
   try {
@@ -123,7 +127,9 @@ export async function startHttpServer(
   let allowed: Set<string> | null = null;
   const sockets = new Set<Socket>();
   const server: Server = createServer((req, res) => {
-    if (!withinBounds(req.socket, sockets)) return;
+    const drop = toDrop(req.socket, sockets, limits);
+    drop?.destroy();
+    if (drop === req.socket) return;
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const refused = gate(req.method, req.headersDistinct.host, allowed);
     const path = (req.url ?? '/').split('?')[0]!;
@@ -143,7 +149,7 @@ export async function startHttpServer(
   server.headersTimeout = 10_000;
   server.requestTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
-  server.setTimeout(IDLE_SOCKET_MS, (socket) => socket.destroy());
+  server.setTimeout(limits.idleMs, (socket) => socket.destroy());
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));

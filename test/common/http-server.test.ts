@@ -1,17 +1,29 @@
 // The apps' HTTP endpoint: listen parsing, the request gate, and a real server on 127.0.0.1.
 import test from 'ava';
 import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
-import { gate, isLoopback, parseListen, startHttpServer } from '../../common/http-server.js';
+import { connect, createServer, type Socket } from 'node:net';
+import { gate, isLoopback, parseListen, startHttpServer, toDrop } from '../../common/http-server.js';
 import { percentToRatio, ratioLiteral } from '../../common/ratio.js';
+import { waitFor } from '../helpers.js';
 
 test('listen addresses: host:port, [v6]:port, "" for off; anything else is refused', (t) => {
   t.deepEqual(parseListen('127.0.0.1:9471'), { host: '127.0.0.1', port: 9471 });
   t.deepEqual(parseListen('[::1]:0'), { host: '::1', port: 0 });
   t.deepEqual(parseListen('localhost:80'), { host: 'localhost', port: 80 });
   t.is(parseListen(''), null);
-  for (const bad of ['9471', '127.0.0.1', '127.0.0.1:99999', 'a:b', '::1:9471', 'http://127.0.0.1:9471'])
-    t.throws(() => parseListen(bad), undefined, bad);
+  t.deepEqual(parseListen('127.0.0.1:65535'), { host: '127.0.0.1', port: 65535 });
+  for (const bad of [
+    '9471',
+    '127.0.0.1',
+    '127.0.0.1:65536',
+    '127.0.0.1:9471x',
+    'a:b',
+    '::1:9471',
+    'http://127.0.0.1:9471',
+  ])
+    t.throws(() => parseListen(bad), {
+      message: `"${bad}" is not host:port (e.g. 127.0.0.1:9471, [::1]:9471, or "" for off)`,
+    });
 });
 
 test('the gate: GET/HEAD only; on loopback only its own Host, matched whole; one Host header only', (t) => {
@@ -106,7 +118,7 @@ test('a real server on 127.0.0.1: routes by exact path, refuses other Hosts, met
   t.is((await get(port, '/Hello')).status, 404);
 });
 
-test('a port in use is one error line and no server; "" is off', async (t) => {
+test.serial('a port in use is one error line and no server; "" is off', async (t) => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
   t.teardown(() => blocker.close());
@@ -142,15 +154,137 @@ for (const [listen, connectTo] of [
   ['[::1]:0', '::1'],
   ['[::ffff:127.0.0.1]:0', '127.0.0.1'],
 ] as const) {
-  test(`a server on ${listen} is a loopback one: other Hosts get 403, two Host headers 400`, async (t) => {
+  test(`a server on ${listen} is a loopback one: its own Host, localhost, 127.0.0.1 and [::1]; other Hosts get 403, two Host headers 400`, async (t) => {
     const server = await startHttpServer('test', listen, new Map([['/metrics', (_req, res) => void res.end('ok')]]));
     if (!server) return t.fail(`cannot listen on ${listen}`);
     t.teardown(() => server.close());
     const own = listen.replace(/:0$/, `:${server.port}`);
     t.is(await rawGet(connectTo, server.port, `Host: ${own}\r\n`), 200);
-    t.is(await rawGet(connectTo, server.port, `Host: localhost:${server.port}\r\n`), 200);
+    for (const name of ['localhost', '127.0.0.1', '[::1]'])
+      t.is(await rawGet(connectTo, server.port, `Host: ${name}:${server.port}\r\n`), 200, name);
     t.is(await rawGet(connectTo, server.port, 'Host: evil.com\r\n'), 403);
     t.is(await rawGet(connectTo, server.port, `Host: localhost.attacker.example:${server.port}\r\n`), 403);
     t.is(await rawGet(connectTo, server.port, `Host: ${own}\r\nHost: evil.com\r\n`), 400);
   });
 }
+
+const KiB = 1024;
+const LIMITS = { perConnection: 64 * KiB, total: 256 * KiB, idleMs: 30_000 };
+
+test('never-reading clients: a connection past its own bound is dropped; past the total, the one holding most', (t) => {
+  const conn = (name: string, writableLength: number) => ({ name, writableLength });
+  const a = conn('a', 64 * KiB);
+  const b = conn('b', 100 * KiB);
+  const c = conn('c', 64 * KiB);
+  t.is(toDrop(a, [a], LIMITS), null, 'exactly its bound: kept');
+  const over = conn('over', 64 * KiB + 1);
+  t.is(toDrop(over, [over], LIMITS), over);
+  t.is(toDrop(a, [a, b, c], LIMITS), null, '228 KiB in all: within the total');
+  const d = conn('d', 28 * KiB);
+  t.is(toDrop(a, [a, b, c, d], LIMITS), null, 'exactly the total: kept');
+  const e = conn('e', 1);
+  t.is(toDrop(a, [a, b, c, d, e], LIMITS)?.name, 'b', 'past the total: the one holding most, not the one asking');
+  t.is(toDrop(e, [e, a, b, c, d], LIMITS)?.name, 'b');
+  t.is(toDrop(a, [c, a, conn('f', 64 * KiB), conn('g', 64 * KiB), e], LIMITS)?.name, 'a', 'a tie: the one asking');
+});
+
+/** Runs `body` with what it logs (to stdout and stderr) collected. */
+async function logged<T>(body: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+  const lines: string[] = [];
+  const streams = [process.stdout, process.stderr];
+  const writes = streams.map((s) => s.write.bind(s));
+  for (const s of streams) s.write = (chunk: string) => (lines.push(chunk.replace(/^\S+ /, '')), true);
+  try {
+    return { value: await body(), lines };
+  } finally {
+    streams.forEach((s, i) => (s.write = writes[i]!));
+  }
+}
+
+test.serial(
+  'answers: refusals say why in plain text, 405 names the methods, a failing handler is a 500 and one error line',
+  async (t) => {
+    const { value: server, lines } = await logged(() =>
+      startHttpServer(
+        'test',
+        '127.0.0.2:0',
+        new Map([
+          ['/fails', () => Promise.reject(new Error('boom'))],
+          ['/fails-late', (_req, res) => (res.writeHead(200).write('part'), Promise.reject(new Error('late boom')))],
+        ]),
+      ),
+    );
+    if (!server) return t.fail('cannot listen on 127.0.0.2');
+    t.teardown(() => server.close());
+    t.deepEqual(lines, [`info test HTTP listening url=http://127.0.0.2:${server.port}/\n`]);
+    const at = (path: string, method = 'GET', host = `127.0.0.2:${server.port}`) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.2', port: server.port, path, method, headers: { Host: host }, agent: false },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+          },
+        );
+        req.on('error', reject);
+        req.end();
+      });
+    const notFound = await at('/nothing');
+    t.deepEqual([notFound.status, notFound.body], [404, 'not found\n']);
+    t.is(notFound.headers['content-type'], 'text/plain; charset=utf-8');
+    t.is(notFound.headers['referrer-policy'], 'no-referrer');
+    t.is(notFound.headers['x-frame-options'], 'DENY');
+    const post = await at('/fails', 'POST');
+    t.deepEqual([post.status, post.body, post.headers.allow], [405, 'only GET and HEAD\n', 'GET, HEAD']);
+    t.is(notFound.headers.allow, undefined);
+    const foreign = await at('/fails', 'GET', 'evil.example');
+    t.deepEqual(
+      [foreign.status, foreign.body],
+      [403, 'unknown Host (this server answers only to its loopback address)\n'],
+    );
+    const { value: failed, lines: errors } = await logged(() => at('/fails'));
+    t.deepEqual([failed.status, failed.headers['content-type'], failed.body], [500, 'text/plain; charset=utf-8', '']);
+    t.deepEqual(errors, ['error HTTP request failed path=/fails error=boom\n']);
+    const { value: late } = await logged(() => at('/fails-late'));
+    t.deepEqual([late.status, late.body], [200, 'part'], 'headers already sent: the answer ends as it began');
+  },
+);
+
+test.serial('a listen address that is not host:port is one error line and no server', async (t) => {
+  const { value, lines } = await logged(() => startHttpServer('test', 'nonsense', new Map()));
+  t.is(value, null);
+  t.deepEqual(lines, [
+    'error test HTTP is off: "nonsense" is not host:port (e.g. 127.0.0.1:9471, [::1]:9471, or "" for off)\n',
+  ]);
+});
+
+test('a connection that neither reads nor sends is closed after idleMs; one holding more than its bound is dropped at its next request', async (t) => {
+  const big = Buffer.alloc(32 << 20, 'x'); // more than the kernel's socket buffers take
+  const server = await startHttpServer('test', '127.0.0.1:0', new Map([['/big', (_req, res) => void res.end(big)]]), {
+    ...LIMITS,
+    perConnection: 1 << 20,
+    idleMs: 300,
+  });
+  if (!server) return t.fail('cannot listen');
+  t.teardown(() => server.close());
+  const opened = (): Promise<{ socket: Socket; received: () => number; closed: () => boolean }> =>
+    new Promise((resolve) => {
+      let closed = false;
+      let received = 0;
+      const socket = connect({ host: '127.0.0.1', port: server.port }, () =>
+        resolve({ socket, received: () => received, closed: () => closed }),
+      );
+      socket.on('data', (d: Buffer) => (received += d.length));
+      socket.on('close', () => (closed = true));
+      socket.on('error', () => undefined);
+    });
+  const idle = await opened();
+  await waitFor('the idle connection closed', idle.closed, 5000);
+  // three pipelined requests in one packet: the second finds the first's 32 MiB answer queued
+  const greedy = await opened();
+  const ask = `GET /big HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`;
+  greedy.socket.write(ask + ask + ask);
+  await waitFor('the greedy connection dropped', greedy.closed, 10_000);
+  t.true(greedy.received() < big.length, `${greedy.received()} bytes: not even the first answer whole`);
+});
