@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
 import { gate, isLoopback, parseListen, startHttpServer, toDrop } from '../../common/http-server.js';
 import { percentToRatio, ratioLiteral } from '../../common/ratio.js';
-import { waitFor } from '../helpers.js';
+import { logged, waitFor } from '../helpers.js';
 
 test('listen addresses: host:port, [v6]:port, "" for off; anything else is refused', (t) => {
   t.deepEqual(parseListen('127.0.0.1:9471'), { host: '127.0.0.1', port: 9471 });
@@ -187,19 +187,6 @@ test('never-reading clients: a connection past its own bound is dropped; past th
   t.is(toDrop(e, [e, a, b, c, d], LIMITS)?.name, 'b');
   t.is(toDrop(a, [c, a, conn('f', 64 * KiB), conn('g', 64 * KiB), e], LIMITS)?.name, 'a', 'a tie: the one asking');
 });
-
-/** Runs `body` with what it logs (to stdout and stderr) collected. */
-async function logged<T>(body: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
-  const lines: string[] = [];
-  const streams = [process.stdout, process.stderr];
-  const writes = streams.map((s) => s.write.bind(s));
-  for (const s of streams) s.write = (chunk: string) => (lines.push(chunk.replace(/^\S+ /, '')), true);
-  try {
-    return { value: await body(), lines };
-  } finally {
-    streams.forEach((s, i) => (s.write = writes[i]!));
-  }
-}
 
 test.serial(
   'answers: refusals say why in plain text, 405 names the methods, a failing handler is a 500 and one error line',
