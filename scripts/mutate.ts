@@ -29,7 +29,11 @@ const MODULES: Record<string, string[]> = {
     'dist/test/analytics/notify/email.test.js',
     'dist/test/analytics/saved-files.test.js',
   ],
-  'apps/analytics/notify/queued-channel.ts': ['dist/test/analytics/notify/email.test.js', SIM],
+  'apps/analytics/notify/queued-channel.ts': [
+    'dist/test/analytics/notify/queued-channel.test.js',
+    'dist/test/analytics/notify/email.test.js',
+    SIM,
+  ],
   'apps/analytics/source/tail-file.ts': ['dist/test/analytics/source/*.test.js', SIM],
   'common/http-server.ts': ['dist/test/common/http-server.test.js'],
   'apps/analytics/app.ts': ['dist/test/analytics/app.test.js', SIM],
