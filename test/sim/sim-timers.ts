@@ -22,6 +22,11 @@ export class SimTimers implements Timers {
     if (handle) this.pending.delete((handle as unknown as { id: number }).id);
   }
 
+  /** Timers armed and not yet run. */
+  get waiting(): number {
+    return this.pending.size;
+  }
+
   /** Drops every timer (a crash). */
   reset(): void {
     this.pending.clear();

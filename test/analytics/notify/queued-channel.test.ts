@@ -22,6 +22,8 @@ interface Rig {
   tries: { at: number; keys: string[]; ok: boolean }[];
   /** The next deliveries fail with these errors, in order. */
   failures: Error[];
+  /** With `held`: the deliveries in flight, settled by the test. */
+  held: { resolve: (what: string) => void; reject: (err: Error) => void }[];
   at: (ms: number) => Promise<void>;
   send: (...ts: Transition[]) => void;
 }
@@ -33,13 +35,15 @@ async function rig(
     path?: string;
     accepts?: (t: Transition) => boolean;
     renders?: (t: Transition) => boolean;
-    hang?: boolean;
+    held?: boolean;
+    random?: () => number;
   } = {},
 ): Promise<Rig> {
   const timers = new SimTimers(T0);
   const outbox = new Outbox(over.path ?? join(await tempDir(), 'outbox.jsonl'), T0);
   const tries: Rig['tries'] = [];
   const failures: Error[] = [];
+  const held: Rig['held'] = [];
   const channel = new QueuedChannel(
     {
       name: 'email',
@@ -51,14 +55,14 @@ async function rig(
       deliver: (batch) => {
         const failure = failures.shift();
         tries.push({ at: timers.now - T0, keys: batch.map((i) => i.key), ok: !failure });
-        if (over.hang) return new Promise(() => undefined);
+        if (over.held) return new Promise<string>((resolve, reject) => held.push({ resolve, reject }));
         return failure ? Promise.reject(failure) : Promise.resolve(`${batch.length} sent`);
       },
       close: () => undefined,
     },
     { ...SETTINGS, ...over.settings },
     outbox,
-    { clock: { now: () => timers.now }, timers, random: () => 0.5 },
+    { clock: { now: () => timers.now }, timers, random: over.random ?? (() => 0.5) },
   );
   return {
     channel,
@@ -66,6 +70,7 @@ async function rig(
     timers,
     tries,
     failures,
+    held,
     at: (ms) => timers.advance(T0 + ms),
     send: (...ts) => {
       channel.send(ts);
@@ -216,7 +221,7 @@ test.serial('at start, what the outbox holds is sent at once, with one line', as
 test.serial(
   'stop() waits for the delivery in flight at most timeoutMs; pending notifications stay in the outbox',
   async (t) => {
-    const r = await rig({ hang: true });
+    const r = await rig({ held: true });
     r.send(n(1));
     await r.at(1000);
     t.is(r.tries.length, 1);
@@ -242,3 +247,66 @@ test.serial('after stop() nothing is retried', async (t) => {
   await r.at(100_000);
   t.is(r.tries.length, 1);
 });
+
+test.serial(
+  'one delivery at a time: what comes meanwhile waits for it; after stop() a delivery that ends schedules nothing',
+  async (t) => {
+    const r = await rig({ held: true });
+    r.send(n(1));
+    await r.at(1000);
+    r.send(n(2));
+    await r.at(10_000);
+    t.is(r.tries.length, 1, 'n(2) waits while n(1) is in flight');
+    await logged(() => {
+      r.held[0]!.reject(new Error('down'));
+    });
+    await r.at(15_000);
+    t.deepEqual(r.tries[1]!.keys, [n(1).key, n(2).key]);
+    const stopping = r.channel.stop(1000);
+    await r.at(15_500);
+    await logged(() => {
+      r.held[1]!.reject(new Error('down'));
+    });
+    await stopping;
+    await r.at(3_600_000);
+    t.is(r.tries.length, 2);
+    t.is(r.timers.waiting, 0);
+  },
+);
+
+test.serial('jitter scales the backoff by 0.5 + random', async (t) => {
+  for (const [random, first] of [
+    [0, 500],
+    [0.25, 750],
+    [0.9, 1400],
+  ] as const) {
+    const r = await rig({ random: () => random, settings: { spacingMs: 0 } });
+    r.failures.push(new Error('down'));
+    r.send(n(1));
+    const { lines } = await logged(() => r.at(1000));
+    t.regex(lines[0]!, new RegExp(` retryInMs=${first} `));
+    await r.at(1000 + first);
+    t.deepEqual(
+      r.tries.map((x) => x.at),
+      [1000, 1000 + first],
+    );
+  }
+});
+
+test.serial(
+  'nothing to send, nothing done: an empty outbox at start says nothing, nothing left wakes nobody, no empty delivery',
+  async (t) => {
+    const { value: r, lines } = await logged(() => rig({ renders: () => false }));
+    t.deepEqual(lines, []);
+    t.is(r.timers.waiting, 0);
+    r.send(n(1));
+    await logged(() => r.at(60_000));
+    t.deepEqual(r.tries, [], 'its only notification dead-lettered: no delivery of nothing');
+    t.is(r.timers.waiting, 0);
+    const ok = await rig();
+    ok.send(n(1));
+    await ok.at(60_000);
+    t.is(ok.tries.length, 1);
+    t.is(ok.timers.waiting, 0, 'delivered: no timer left');
+  },
+);
