@@ -2,7 +2,7 @@
 import test from 'ava';
 import { request } from 'node:http';
 import { connect, createServer, type Socket } from 'node:net';
-import { gate, isLoopback, parseListen, startHttpServer, toDrop } from '../../common/http-server.js';
+import { gate, isLoopback, parseListen, startHttpServer, toDrop, type Handler } from '../../common/http-server.js';
 import { percentToRatio, ratioLiteral } from '../../common/ratio.js';
 import { logged, waitFor } from '../helpers.js';
 
@@ -136,15 +136,17 @@ test.serial('a port in use is one error line and no server; "" is off', async (t
   t.is(await startHttpServer('test', '', new Map()), null);
 });
 
-/** One raw request (so a test can send what clients would not: two Host headers). */
-function rawGet(host: string, port: number, headers: string): Promise<number> {
+const statusOf = (answer: string): number => Number(/^HTTP\/1\.1 (\d+)/.exec(answer)?.[1]);
+
+/** One raw request (so a test can send what clients would not: two Host headers): the answer as it came. */
+function rawGet(host: string, port: number, headers: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port }, () =>
       socket.end(`GET /metrics HTTP/1.1\r\n${headers}Connection: close\r\n\r\n`),
     );
     let text = '';
     socket.on('data', (d: Buffer) => (text += d.toString()));
-    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(text)?.[1])));
+    socket.on('end', () => resolve(text));
     socket.on('error', reject);
   });
 }
@@ -154,18 +156,26 @@ for (const [listen, connectTo] of [
   ['[::1]:0', '::1'],
   ['[::ffff:127.0.0.1]:0', '127.0.0.1'],
 ] as const) {
-  test(`a server on ${listen} is a loopback one: its own Host, localhost, 127.0.0.1 and [::1]; other Hosts get 403, two Host headers 400`, async (t) => {
-    const server = await startHttpServer('test', listen, new Map([['/metrics', (_req, res) => void res.end('ok')]]));
-    if (!server) return t.fail(`cannot listen on ${listen}`);
-    t.teardown(() => server.close());
-    const own = listen.replace(/:0$/, `:${server.port}`);
-    t.is(await rawGet(connectTo, server.port, `Host: ${own}\r\n`), 200);
-    for (const name of ['localhost', '127.0.0.1', '[::1]'])
-      t.is(await rawGet(connectTo, server.port, `Host: ${name}:${server.port}\r\n`), 200, name);
-    t.is(await rawGet(connectTo, server.port, 'Host: evil.com\r\n'), 403);
-    t.is(await rawGet(connectTo, server.port, `Host: localhost.attacker.example:${server.port}\r\n`), 403);
-    t.is(await rawGet(connectTo, server.port, `Host: ${own}\r\nHost: evil.com\r\n`), 400);
-  });
+  test.serial(
+    `a server on ${listen} is a loopback one: its own Host, localhost, 127.0.0.1 and [::1]; other Hosts get 403, two Host headers 400`,
+    async (t) => {
+      const { value: server, lines } = await logged(() =>
+        startHttpServer('test', listen, new Map([['/metrics', (_req, res) => void res.end('ok')]])),
+      );
+      if (!server) return t.fail(`cannot listen on ${listen}`);
+      t.teardown(() => server.close());
+      const own = listen.replace(/:0$/, `:${server.port}`);
+      t.deepEqual(lines, [`info test HTTP listening url=http://${own}/\n`]);
+      t.is(statusOf(await rawGet(connectTo, server.port, `Host: ${own}\r\n`)), 200);
+      for (const name of ['localhost', '127.0.0.1', '[::1]'])
+        t.is(statusOf(await rawGet(connectTo, server.port, `Host: ${name}:${server.port}\r\n`)), 200, name);
+      t.is(statusOf(await rawGet(connectTo, server.port, 'Host: evil.com\r\n')), 403);
+      t.is(statusOf(await rawGet(connectTo, server.port, `Host: localhost.attacker.example:${server.port}\r\n`)), 403);
+      const twice = await rawGet(connectTo, server.port, `Host: ${own}\r\nHost: evil.com\r\n`);
+      t.is(statusOf(twice), 400);
+      t.true(twice.includes('\r\nmore than one Host header\n'), twice);
+    },
+  );
 }
 
 const KiB = 1024;
@@ -274,4 +284,34 @@ test('a connection that neither reads nor sends is closed after idleMs; one hold
   greedy.socket.write(ask + ask + ask);
   await waitFor('the greedy connection dropped', greedy.closed, 10_000);
   t.true(greedy.received() < big.length, `${greedy.received()} bytes: not even the first answer whole`);
+});
+
+test('past the total bound, the connection holding most is dropped and the one asking is served', async (t) => {
+  const big = Buffer.alloc(32 << 20, 'x');
+  const server = await startHttpServer(
+    'test',
+    '127.0.0.1:0',
+    new Map<string, Handler>([
+      ['/big', (_req, res) => void res.end(big)],
+      ['/small', (_req, res) => void res.end('ok')],
+    ]),
+    { perConnection: 64 << 20, total: 1 << 20, idleMs: 30_000 },
+  );
+  if (!server) return t.fail('cannot listen');
+  t.teardown(() => server.close());
+  const greedy = connect({ host: '127.0.0.1', port: server.port });
+  let closed = false;
+  greedy.on('close', () => (closed = true));
+  greedy.on('error', () => undefined);
+  greedy.pause(); // reads nothing: the answer stays queued in the server
+  let first = '';
+  greedy.once('data', (d: Buffer) => (first = d.toString()));
+  greedy.write(`GET /big HTTP/1.1\r\nHost: 127.0.0.1:${server.port}\r\n\r\n`);
+  greedy.resume();
+  await waitFor('the answer to start', () => first.startsWith('HTTP/1.1 200'), 5000);
+  greedy.pause();
+  const small = await rawGet('127.0.0.1', server.port, `Host: 127.0.0.1:${server.port}\r\n`);
+  t.is(statusOf(small), 404, 'served (GET /metrics is not a route here)');
+  greedy.resume();
+  await waitFor('the greedy connection dropped', () => closed, 10_000);
 });
