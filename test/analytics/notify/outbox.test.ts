@@ -80,7 +80,9 @@ test.serial('past maxPending the oldest undelivered go to the dead-letter file, 
   const path = join(await tempDir(), 'outbox.jsonl');
   const outbox = new Outbox(path, 0, 3);
   const four = many(4);
-  t.is(outbox.add(four.slice(0, 3), 100), 3);
+  const { value: added, lines: within } = await logged(() => outbox.add(four.slice(0, 3), 100));
+  t.is(added, 3);
+  t.deepEqual(within, [], 'exactly maxPending: nothing said');
   const { lines } = await logged(() => outbox.add(four.slice(3), 101));
   t.deepEqual(
     outbox.items().map((i) => i.key),
@@ -152,7 +154,7 @@ test.serial(
     t.is(lines.length, 1);
     t.regex(
       lines[0]!,
-      /^error outbox has unusable lines; skipped them \(a copy of the file is kept\) and delivering the rest file=\S+ copy=\S+outbox\.jsonl\.corrupt-77 skipped=2 first="line 5: /,
+      /^error outbox has unusable lines; skipped them \(a copy of the file is kept\) and delivering the rest file=\S+ copy=\S+outbox\.jsonl\.corrupt-77 skipped=2 first="line 5: .*not valid JSON/,
     );
     t.true(existsSync(`${path}.corrupt-77`));
     outbox.close();
@@ -263,5 +265,11 @@ test.serial(
       new Outbox(path, 0).items().map((i) => i.key),
       [...stuck, d!, last].map((n) => n.key),
     );
+    // a disk full at start: what the file held stays in memory, said once
+    disk.fill();
+    const { value: atStart, lines: once } = await logged(() => new Outbox(path, 0));
+    t.is(atStart.depth, 22);
+    t.is(once.length, 1, once.join(''));
+    t.regex(once[0]!, /^error cannot write the outbox; /);
   },
 );
