@@ -268,7 +268,10 @@ test('a rule no longer loaded: its transitions are not told, its saved state sta
   const h = harness('rules: [{ name: r, metric: cpu, above: 80, flap: { changes: 2, window: 1m } }]');
   h.sample(90, NOW);
   h.sample(50, NOW + SEC);
-  const rules = parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80 }]');
+  const rules = parseRules(
+    'r.yaml',
+    'rules: [{ name: r, metric: cpu, above: 80 }, { name: q, metric: cpu, above: 80 }]',
+  );
   const alerting = new Alerting(rules, NOW);
   alerting.onSample(NOW, 90, 50);
   const unloaded = new Announcer([], roundTrip(h.announcer().save()));
@@ -276,4 +279,23 @@ test('a rule no longer loaded: its transitions are not told, its saved state sta
   t.deepEqual(unloaded.tick(NOW + 3600 * SEC), []);
   t.is(unloaded.nextDue(), Infinity);
   t.deepEqual(kinds(unloaded.replace([], NOW + 3600 * SEC)), ['resolved']);
+});
+
+test('a firing ended by a condition edit is no longer announced firing (Alertmanager stops re-sending it)', (t) => {
+  const rules = parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 80, flap: off }]');
+  const alerting = new Alerting(rules, NOW);
+  const announcer = new Announcer(announced(rules));
+  alerting.onSample(NOW, 95, 50);
+  announcer.offer(alerting.take(), NOW);
+  t.true(announcer.isAnnouncedFiring('r'));
+  const edited = parseRules('r.yaml', 'rules: [{ name: r, metric: cpu, above: 99, flap: off }]');
+  alerting.replace(edited);
+  announcer.replace(announced(edited), NOW + SEC);
+  alerting.onSample(NOW + 2 * SEC, 95, 50);
+  const { notices } = announcer.offer(alerting.take(), NOW + 2 * SEC);
+  t.deepEqual(
+    notices.map((n) => `${n.kind} (${n.reason})`),
+    ['resolved (rule changed)'],
+  );
+  t.false(announcer.isAnnouncedFiring('r'));
 });
