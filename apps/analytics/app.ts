@@ -252,9 +252,9 @@ export class AnalyticsApp {
     const next = Math.min(
       this.alerting.nextDue(),
       this.announcer.nextDue(),
-      // (a clock set back since: due from now)
-      this.dirty ? Math.min(this.savedAt, now) + analytics.checkpointMs : Infinity,
-      dashboard?.feed.unsent ? Math.min(this.flushedAt, now) + FLUSH_MS : Infinity,
+      // (flushDue made a save or flush due at once after a clock set back: what is left is not before the last)
+      this.dirty ? this.savedAt + analytics.checkpointMs : Infinity,
+      dashboard?.feed.unsent ? this.flushedAt + FLUSH_MS : Infinity,
       now + poll,
     );
     this.turnTimer = timers.setTimeout(() => this.turn(), Math.max(0, next - clock.now()));
@@ -301,7 +301,7 @@ export class AnalyticsApp {
     this.resendTimer = this.ports.timers.setTimeout(() => {
       const firing = this.alerting.firing().filter((f) => this.announcer.isAnnouncedFiring(f.rule.name));
       void this.alertmanager?.resend(firing);
-      if (!this.stopping) this.scheduleResend();
+      this.scheduleResend();
     }, this.settings.resendMs);
   }
 }
