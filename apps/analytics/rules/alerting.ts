@@ -231,19 +231,19 @@ export class Alerting {
    */
   replace(rules: Rule[]): RulesChange {
     const old = new Map<string, Tracked<Rule>>([...this.thresholds, ...this.absents].map((t) => [t.rule.name, t]));
-    const change: RulesChange = { added: [], changed: [], removed: [] };
+    const added: string[] = [];
+    const changed: string[] = [];
     const keep = <R extends Rule>(rule: R): Tracked<R> => {
       const before = old.get(rule.name);
       old.delete(rule.name);
       const retired = this.retired.get(rule.name) ?? 0;
       this.retired.delete(rule.name);
       if (before?.rule.definition === rule.definition) {
-        if (before.rule !== rule && JSON.stringify(before.rule) !== JSON.stringify(rule))
-          change.changed.push(rule.name);
+        if (before.rule !== rule && JSON.stringify(before.rule) !== JSON.stringify(rule)) changed.push(rule.name);
         before.rule = rule;
         return before as Tracked<R>;
       }
-      (before ? change.changed : change.added).push(rule.name);
+      (before ? changed : added).push(rule.name);
       const firing = before?.state.phase === 'firing';
       return {
         ...this.track(rule, before?.episodes ?? retired),
@@ -252,9 +252,8 @@ export class Alerting {
     };
     this.thresholds = rules.filter((r): r is ThresholdRule => r.kind === 'threshold').map(keep);
     this.absents = rules.filter((r): r is AbsentRule => r.kind === 'absent').map(keep);
-    change.removed = [...old.keys()];
     for (const gone of old.values()) this.retired.set(gone.rule.name, gone.episodes);
-    return change;
+    return { added, changed, removed: [...old.keys()] };
   }
 
   private track<R extends Rule>(rule: R, episodes: number): Tracked<R> {
