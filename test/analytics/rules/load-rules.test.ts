@@ -1,10 +1,11 @@
 import test from 'ava';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { projectRoot } from '../../../common/config.js';
 import { RulesInvalidError } from '../../../common/errors.js';
 import { loadRules, parseRules } from '../../../apps/analytics/rules/load-rules.js';
 import { rulesSchema, type RawRules } from '../../../apps/analytics/rules/rules-schema.js';
+import { tempDir } from '../../helpers.js';
 
 const fixtures = join(projectRoot, 'test', 'fixtures', 'rules');
 
@@ -144,3 +145,80 @@ export const typed: RawRules[] = [
   // @ts-expect-error rules is required
   { defaults: {} },
 ];
+
+/** Each refusal, exactly as `validate` and the app say it: rule, key, line and column (problems in file order). */
+const REFUSED: [yaml: string, messages: string][] = [
+  ['null', 'r.yaml:1:1: the file is empty: it needs a top-level `rules:` list'],
+  ['rules: 5', 'r.yaml:1:8: rules: must be array'],
+  ['foo: 1\nrules: []', 'r.yaml:1:1: (top level): unknown key "foo"'],
+  ['rules: [~, 5]', 'r.yaml:1:9: rule 1: must be object\nr.yaml:1:12: rule 2: must be object'],
+  ['rules: [{ metric: cpu, above: 80 }]', 'r.yaml:1:9: rule 1: missing required key "name"'],
+  ['rules: [{ name: a, absent: 0s }]', 'r.yaml:1:28: rule "a": absent must be longer than 0'],
+  ['rules: [{ name: a, above: 80 }]', 'r.yaml:1:9: rule "a": needs a metric (cpu or ram)'],
+  ['rules: [{ name: a, metric: cpu, above: 80, over: 1m }]', 'r.yaml:1:50: rule "a": over and aggregate go together'],
+  [
+    'rules: [{ name: a, metric: cpu, above: 80, aggregate: avg }]',
+    'r.yaml:1:55: rule "a": over and aggregate go together',
+  ],
+  [
+    'rules: [{ name: a, metric: cpu, below: 10, clear: 5 }]',
+    'r.yaml:1:51: rule "a": clear (5) must not be below the threshold (10) of a below rule',
+  ],
+  [
+    'rules: [{ name: a, metric: cpu, above: 80, over: 0s, aggregate: avg, clear: 90 }]',
+    'r.yaml:1:50: rule "a": over must be longer than 0\nr.yaml:1:77: rule "a": clear (90) must not be above the threshold (80) of an above rule',
+  ],
+  [
+    'rules: [{ name: a, metric: cpu, above: 80, repeat: 0.5ms, for: 0.5ms, flap: { window: 0.5ms } }]',
+    [52, 64, 77].map((col) => `r.yaml:1:${col}: rule "a": "0.5ms" is not a whole number of milliseconds`).join('\n'),
+  ],
+  [
+    'defaults: { repeat: 0.5ms, for: 0.5ms, flap: { window: 0.5ms } }\nrules: [{ name: a, metric: cpu, above: 80 }]',
+    Array(3).fill('r.yaml:2:9: rule "a": "0.5ms" is not a whole number of milliseconds').join('\n'),
+  ],
+  [
+    'rules: [{ name: a, metric: cpu, above: 80, repeat: 5x }]',
+    'r.yaml:1:52: rule "a": repeat: must be a duration such as 500ms, 10s, 5m or 1h',
+  ],
+  [
+    'rules: [{ name: a, metric: cpu, above: 80 }, { name: a, metric: ram, above: 80 }]',
+    'r.yaml:1:54: rule "a": duplicate name (also rule 1)',
+  ],
+];
+
+test('every refusal names the rule, the key, its line and column', (t) => {
+  for (const [yaml, messages] of REFUSED) {
+    const err = t.throws(() => parseRules('r.yaml', yaml), { instanceOf: RulesInvalidError }, yaml);
+    t.is(err.message, messages, yaml);
+  }
+});
+
+test('a rule with nothing but its condition: console and email, warning, no repeat, default flap, no window', (t) => {
+  const [rule] = parseRules('r.yaml', 'rules: [{ name: a, metric: cpu, above: 80 }]');
+  t.like(rule, {
+    severity: 'warning',
+    channels: ['console', 'email'],
+    repeatMs: 0,
+    flap: { changes: 6, windowMs: 600_000 },
+    forMs: 0,
+    over: null,
+  });
+});
+
+test('the rules file: at most 1 MiB; one that cannot be read says why', async (t) => {
+  const dir = await tempDir();
+  const rules = 'rules: [{ name: a, metric: cpu, above: 80 }]\n';
+  const limit = join(dir, 'limit.yaml');
+  writeFileSync(limit, rules + '#'.repeat((1 << 20) - rules.length - 1) + '\n');
+  t.is(loadRules(limit).length, 1, 'exactly 1 MiB');
+  const big = join(dir, 'big.yaml');
+  writeFileSync(big, rules + '#'.repeat(1 << 20) + '\n');
+  t.is(
+    t.throws(() => loadRules(big), { instanceOf: RulesInvalidError }).message,
+    `${big}: the file is ${(1 << 20) + rules.length + 1} bytes; rules files are limited to ${1 << 20} bytes`,
+  );
+  t.regex(
+    t.throws(() => loadRules(dir), { instanceOf: RulesInvalidError }).message,
+    new RegExp(`^${dir}: cannot read: .*EISDIR`),
+  );
+});
