@@ -17,14 +17,14 @@ export function tempDir(prefix = 'telemetry-test-'): Promise<string> {
   return mkdtemp(join(tmpdir(), prefix));
 }
 
-/** Runs `body` with what it logs (to stdout and stderr) collected, each line without its time. Tests that use it run serially. */
-export async function logged<T>(body: () => T | Promise<T>): Promise<{ value: T; lines: string[] }> {
+/** Runs `body` with what it logs (to stdout and stderr) collected (`lines`, also as it grows), each line without its time. Tests that use it run serially. */
+export async function logged<T>(body: (lines: string[]) => T | Promise<T>): Promise<{ value: T; lines: string[] }> {
   const lines: string[] = [];
   const streams = [process.stdout, process.stderr];
   const writes = streams.map((s) => s.write.bind(s));
   for (const s of streams) s.write = (chunk: string) => (lines.push(chunk.replace(/^\S+ /, '')), true);
   try {
-    return { value: await body(), lines };
+    return { value: await body(lines), lines };
   } finally {
     streams.forEach((s, i) => (s.write = writes[i]!));
   }

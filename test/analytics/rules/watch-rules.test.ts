@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RulesChange } from '../../../apps/analytics/rules/alerting.js';
 import type { Rule } from '../../../apps/analytics/rules/rule.js';
 import { watchRules } from '../../../apps/analytics/rules/watch-rules.js';
-import { tempDir, waitFor } from '../../helpers.js';
+import { logged, tempDir, waitFor } from '../../helpers.js';
 
 test('a burst of saves is debounced into one reload with the final text; an invalid save keeps the rules', async (t) => {
   const dir = await tempDir();
@@ -67,3 +67,43 @@ test('a rules file that is a symlink: an edit of its target reloads, and so does
   await waitFor('the new target edit reloaded', () => applied.at(-1)?.[0] === 'edited_second');
   t.deepEqual(applied.at(-1), ['edited_second']);
 });
+
+test.serial(
+  'what a reload says: what changed, nothing when nothing did; an invalid file once until it changes',
+  async (t) => {
+    const dir = await tempDir();
+    const file = join(dir, 'rules.yaml');
+    writeFileSync(file, 'rules: []\n');
+    const changes: RulesChange[] = [
+      { added: ['a', 'b'], changed: [], removed: [] },
+      { added: [], changed: [], removed: [] },
+      { added: [], changed: ['a'], removed: ['b'] },
+    ];
+    let applied = 0;
+    const { lines } = await logged(async (said) => {
+      const stop = watchRules(file, () => changes[applied++]!, 20);
+      try {
+        const rule = (name: string) => `  - { name: ${name}, metric: cpu, above: 80 }`;
+        const save = async (text: string, what: string, until: () => boolean): Promise<void> => {
+          writeFileSync(file, text);
+          await waitFor(what, until);
+        };
+        await save(`rules:\n${rule('a')}\n${rule('b')}\n`, 'the first reload', () => applied === 1);
+        await save(`rules:\n${rule('a')}\n${rule('b')}\n`, 'the same again', () => applied === 2);
+        const invalid = 'rules:\n  - { name: bad, metric: cpu, above: lots }\n';
+        await save(invalid, 'the invalid save said', () => said.length === 2);
+        await save(`rules:\n${rule('a')}\n`, 'the edit', () => applied === 3);
+        await save(invalid, 'the invalid save said again', () => said.length === 4);
+      } finally {
+        stop();
+      }
+    });
+    const invalid = `error rules file is invalid; keeping the running rules:\n${file}:2:38: rule "bad": above: must be number code=TELEMETRY_RULES_INVALID\n`;
+    t.deepEqual(lines, [
+      `info rules reloaded file=${file} rules=2 added=a,b\n`,
+      invalid,
+      `info rules reloaded file=${file} rules=1 changed=a removed=b\n`,
+      invalid,
+    ]);
+  },
+);
