@@ -3,7 +3,7 @@
 // remote_write get. Serial: the tests swap the log.
 import test, { type ExecutionContext } from 'ava';
 import * as nodeFs from 'node:fs';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AnalyticsApp } from '../../apps/analytics/app.js';
 import { LiveFeed } from '../../apps/analytics/dashboard/live-feed.js';
@@ -110,7 +110,7 @@ interface Rig {
  */
 async function rig(
   t: ExecutionContext,
-  over: { watching?: boolean; rules?: string; after?: Rig; noCsv?: boolean } = {},
+  over: { watching?: boolean; rules?: string; after?: Rig; noCsv?: boolean; remoteWrite?: false } = {},
 ): Promise<Rig> {
   const dir = over.after?.dir ?? join(await tempDir(), 'data');
   mkdirSync(dir, { recursive: true });
@@ -187,13 +187,16 @@ async function rig(
         },
       },
       alertmanager: null,
-      remoteWrite: {
-        settings: { url: 'http://127.0.0.1:1/api/v1/write', authorization: null, labels: {}, timeoutMs: 1000 },
-        post: () => {
-          writes.push(timers.now - NOW);
-          return Promise.resolve({ status: 204, text: '' });
-        },
-      },
+      remoteWrite:
+        over.remoteWrite === false
+          ? null
+          : {
+              settings: { url: 'http://127.0.0.1:1/api/v1/write', authorization: null, labels: {}, timeoutMs: 1000 },
+              post: () => {
+                writes.push(timers.now - NOW);
+                return Promise.resolve({ status: 204, text: '' });
+              },
+            },
       dashboard: {
         feed,
         flush: () => {
@@ -443,4 +446,26 @@ test.serial('a backlog larger than one poll is read on at once, not a poll later
   r.app.start();
   await r.at(0);
   t.is(r.app.ingest.stats.samples + r.app.ingest.stats.rejectedTotal, rows);
+});
+
+test.serial('a file replaced by another of the very same size is read, and what it counted saved', async (t) => {
+  // (without remote_write, whose checkpoints would save it anyway)
+  const r = await rig(t, { rules: 'rules: []', remoteWrite: false });
+  const header = 'timestamp,cpu,ram,seq\n';
+  writeFileSync(r.csv, header + row(0, 50, 1));
+  r.app.start();
+  await r.at(2000);
+  t.is(r.state()?.stats.cpu.count, 1);
+  const replace = async (text: string, ms: number): Promise<void> => {
+    writeFileSync(`${r.csv}.new`, text);
+    renameSync(`${r.csv}.new`, r.csv);
+    r.app.onCsvEvent();
+    await r.at(ms);
+  };
+  // a row and a repeated header: the offset ends where it was
+  await replace(row(0, 50, 2) + header, 4000);
+  t.like(r.state()?.stats, { cpu: { count: 2 }, headers: 1 });
+  // a row and a rejected line of the header's length
+  await replace(row(0, 50, 3) + 'x'.repeat(header.length - 1) + '\n', 6000);
+  t.is(r.state()?.stats.cpu.count, 3);
 });
