@@ -1,5 +1,14 @@
 import test from 'ava';
-import { mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import type { RulesChange } from '../../../apps/analytics/rules/alerting.js';
 import type { Rule } from '../../../apps/analytics/rules/rule.js';
@@ -77,7 +86,7 @@ test.serial(
     const changes: RulesChange[] = [
       { added: ['a', 'b'], changed: [], removed: [] },
       { added: [], changed: [], removed: [] },
-      { added: [], changed: ['a'], removed: ['b'] },
+      { added: [], changed: ['a', 'c'], removed: ['b', 'd'] },
     ];
     let applied = 0;
     const { lines } = await logged(async (said) => {
@@ -102,8 +111,65 @@ test.serial(
     t.deepEqual(lines, [
       `info rules reloaded file=${file} rules=2 added=a,b\n`,
       invalid,
-      `info rules reloaded file=${file} rules=1 changed=a removed=b\n`,
+      `info rules reloaded file=${file} rules=1 changed=a,c removed=b,d\n`,
       invalid,
     ]);
   },
 );
+
+test.serial('a rules file deleted (said once) and written again (as some editors save) is reloaded', async (t) => {
+  const dir = await tempDir();
+  const file = join(dir, 'rules.yaml');
+  writeFileSync(file, 'rules: []\n');
+  const applied: string[][] = [];
+  const { lines } = await logged(async (said) => {
+    const stop = watchRules(
+      file,
+      (rules) => {
+        applied.push(rules.map((r) => r.name));
+        return { added: [], changed: [], removed: [] };
+      },
+      20,
+    );
+    try {
+      rmSync(file);
+      await waitFor('the file gone said', () => said.length === 1);
+      writeFileSync(file, 'rules:\n  - { name: back, metric: cpu, above: 80 }\n');
+      await waitFor('the new file reloaded', () => applied.at(-1)?.[0] === 'back');
+    } finally {
+      stop();
+    }
+  });
+  t.regex(lines[0]!, /^error rules file is invalid; keeping the running rules:\n.*cannot read: .*ENOENT/);
+});
+
+/** The inotify watches this process holds (libuv's, one per directory watched). */
+function watches(): number {
+  let n = 0;
+  const linkOf = (fd: string): string => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return ''; // closed meanwhile
+    }
+  };
+  for (const fd of readdirSync('/proc/self/fd')) {
+    if (linkOf(fd) === 'anon_inode:inotify')
+      n += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('inotify wd:')).length;
+  }
+  return n;
+}
+
+test.serial('stop() lets go of every watch, the target of a link too', async (t) => {
+  const dir = await tempDir();
+  const etc = await tempDir('telemetry-etc-');
+  writeFileSync(join(etc, 'target.yaml'), 'rules: []\n');
+  symlinkSync(join(etc, 'target.yaml'), join(dir, 'rules.yaml'));
+  const before = watches();
+  const stop = watchRules(join(dir, 'rules.yaml'), () => ({ added: [], changed: [], removed: [] }), 20);
+  t.is(watches(), before + 2, 'the directory of the link and that of its target');
+  stop();
+  await waitFor('the watches closed', () => watches() === before, 5000);
+});
