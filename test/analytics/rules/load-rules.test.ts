@@ -151,6 +151,12 @@ const REFUSED: [yaml: string, messages: string][] = [
   ['null', 'r.yaml:1:1: the file is empty: it needs a top-level `rules:` list'],
   ['rules: 5', 'r.yaml:1:8: rules: must be array'],
   ['foo: 1\nrules: []', 'r.yaml:1:1: (top level): unknown key "foo"'],
+  ['defaults: { severity: bad }\nrules: []', 'r.yaml:1:23: defaults.severity: must be one of info, warning, critical'],
+  ['rules: [{ name: a, absent: 0.5ms }]', 'r.yaml:1:28: rule "a": "0.5ms" is not a whole number of milliseconds'],
+  [
+    'rules: [{ name: a, metric: cpu, above: 80, over: 0.5ms, aggregate: avg }]',
+    'r.yaml:1:50: rule "a": "0.5ms" is not a whole number of milliseconds',
+  ],
   ['rules: [~, 5]', 'r.yaml:1:9: rule 1: must be object\nr.yaml:1:12: rule 2: must be object'],
   ['rules: [{ metric: cpu, above: 80 }]', 'r.yaml:1:9: rule 1: missing required key "name"'],
   ['rules: [{ name: a, absent: 0s }]', 'r.yaml:1:28: rule "a": absent must be longer than 0'],
