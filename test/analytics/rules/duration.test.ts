@@ -1,11 +1,12 @@
 import test from 'ava';
-import { formatDuration, parseDuration } from '../../../apps/analytics/rules/duration.js';
+import { checkDuration, formatDuration, parseDuration } from '../../../apps/analytics/rules/duration.js';
 
 test('durations parse as <number><ms|s|m|h>, fractions included; anything else is null', (t) => {
   const table: [string, number | null][] = [
     ['500ms', 500],
     ['10s', 10_000],
     ['1.5s', 1500],
+    ['1.25s', 1250],
     ['5m', 300_000],
     ['1h', 3_600_000],
     ['0s', 0],
@@ -24,6 +25,7 @@ test('durations parse as <number><ms|s|m|h>, fractions included; anything else i
     ['1 s', null],
     ['', null],
     ['1.s', null],
+    ['10sx', null],
   ];
   for (const [text, ms] of table) t.is(parseDuration(text), ms, text);
 });
@@ -40,4 +42,13 @@ test('durations print compactly for log lines', (t) => {
     [7_200_500, '2h1s'],
   ];
   for (const [ms, text] of table) t.is(formatDuration(ms), text, String(ms));
+});
+
+test('what is wrong with a duration, said as validate says it', (t) => {
+  t.is(checkDuration('0.5ms'), '"0.5ms" is not a whole number of milliseconds');
+  t.is(
+    checkDuration('9223372036855ms'),
+    '"9223372036855ms" is longer than Prometheus can hold (9223372036854ms, ~292 years)',
+  );
+  t.is(checkDuration('5x'), null, 'no duration at all: the schema says so');
 });
