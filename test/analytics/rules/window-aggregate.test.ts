@@ -53,3 +53,14 @@ for (const kind of ['avg', 'min', 'max'] as const) {
     t.is(w.save().length, kind === 'max' ? 1 : 2, 'the entries since');
   });
 }
+
+test('within one millisecond a worse candidate is never kept: min and max hold one entry', (t) => {
+  const max = new WindowAggregate('max', 60_000);
+  const min = new WindowAggregate('min', 60_000);
+  for (let i = 0; i < 1000; i++) {
+    max.push(1_700_000_000_000, 100 - i / 100); // falling: each one worse for max
+    min.push(1_700_000_000_000, i / 100); // rising: each one worse for min
+  }
+  t.deepEqual(max.save(), [[1_700_000_000_000, 100]]);
+  t.deepEqual(min.save(), [[1_700_000_000_000, 0]]);
+});
