@@ -25,7 +25,8 @@ const BATCH_BYTES = 256 << 10;
 /** A batch goes when it holds this many rows, or when its first row waited BATCH_AGE_MS: at 1 Hz one POST every 5 s, not every second. */
 const BATCH_ROWS = 1000;
 const BATCH_AGE_MS = 5000;
-const MAX_BACKOFF_MS = 5 * 60_000;
+/** Retries wait at most this long (with jitter, 45 s): a store back from an outage gets the backlog within a minute, as Prometheus' own remote_write (5 s) and Vector (30 s) do. */
+const MAX_BACKOFF_MS = 30_000;
 /** Bytes of a CSV row, on average: turns the unread bytes into a backlog of samples. */
 const ROW_BYTES = 33;
 
