@@ -29,10 +29,21 @@ async function ready(url: string): Promise<void> {
   );
 }
 
-/** A store's process, started by `spawnIt` and waited for at `readyUrl`; stop() ends it and waits. */
-function storeProcess(spawnIt: () => ChildProcess, readyUrl: string): Pick<Store, 'start' | 'stop'> {
+/**
+ * A store at `url` (its remote-write path at `url/api/v1/write`), its process started by `spawnIt`
+ * and waited for at `readyPath`; stop() ends it and waits. Returned started.
+ */
+async function startStore(
+  url: string,
+  spawnIt: () => ChildProcess,
+  readyPath: string,
+  samples: Store['samples'],
+): Promise<Store> {
+  const readyUrl = `${url}${readyPath}`;
   let child: ChildProcess | null = null;
-  return {
+  const store: Store = {
+    url: `${url}/api/v1/write`,
+    samples,
     async start() {
       child = spawnIt();
       await ready(readyUrl);
@@ -46,6 +57,8 @@ function storeProcess(spawnIt: () => ChildProcess, readyUrl: string): Pick<Store
       child = null;
     },
   };
+  await store.start();
+  return store;
 }
 
 async function startPrometheus(): Promise<Store> {
@@ -53,48 +66,42 @@ async function startPrometheus(): Promise<Store> {
   const port = await freePort();
   writeFileSync(join(root, 'prometheus.yml'), 'global: { scrape_interval: 1h }\n');
   const url = `http://127.0.0.1:${port}`;
-  const store: Store = {
-    url: `${url}/api/v1/write`,
-    ...storeProcess(
-      () =>
-        spawn(
-          'prometheus',
-          [
-            `--config.file=${join(root, 'prometheus.yml')}`,
-            `--storage.tsdb.path=${join(root, 'tsdb')}`,
-            `--web.listen-address=127.0.0.1:${port}`,
-            '--web.enable-remote-write-receiver',
-          ],
-          { stdio: 'ignore' },
-        ),
-      `${url}/-/ready`,
-    ),
-    async samples(metric, host) {
+  return startStore(
+    url,
+    () =>
+      spawn(
+        'prometheus',
+        [
+          `--config.file=${join(root, 'prometheus.yml')}`,
+          `--storage.tsdb.path=${join(root, 'tsdb')}`,
+          `--web.listen-address=127.0.0.1:${port}`,
+          '--web.enable-remote-write-receiver',
+        ],
+        { stdio: 'ignore' },
+      ),
+    '/-/ready',
+    async (metric, host) => {
       const res = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(`${metric}{host="${host}"}[3h]`)}`);
       const body = (await res.json()) as { data: { result: { values: [number, string][] }[] } };
       return body.data.result[0]?.values ?? [];
     },
-  };
-  await store.start();
-  return store;
+  );
 }
 
 async function startVictoriaMetrics(): Promise<Store> {
   const root = await tempDir('telemetry-vm-');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const store: Store = {
-    url: `${url}/api/v1/write`,
-    ...storeProcess(
-      () =>
-        spawn(
-          'victoria-metrics',
-          [`-storageDataPath=${join(root, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-search.latencyOffset=0s'],
-          { stdio: 'ignore' },
-        ),
-      `${url}/health`,
-    ),
-    async samples(metric, host) {
+  return startStore(
+    url,
+    () =>
+      spawn(
+        'victoria-metrics',
+        [`-storageDataPath=${join(root, 'data')}`, `-httpListenAddr=127.0.0.1:${port}`, '-search.latencyOffset=0s'],
+        { stdio: 'ignore' },
+      ),
+    '/health',
+    async (metric, host) => {
       await fetch(`${url}/internal/force_flush`).catch(() => undefined);
       const res = await fetch(`${url}/api/v1/export?match[]=${encodeURIComponent(`${metric}{host="${host}"}`)}`);
       const lines = (await res.text()).trim().split('\n').filter(Boolean);
@@ -105,9 +112,7 @@ async function startVictoriaMetrics(): Promise<Store> {
         })
         .sort((a, b) => a[0] - b[0]);
     },
-  };
-  await store.start();
-  return store;
+  );
 }
 
 /** An hour of rows a second apart, ending now: [timestamp, cpu, ram]. */
