@@ -64,7 +64,7 @@ const READ_FLAGS = nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK;
 /** The first min(expected, limit) bytes of `actual` are those of `expected`. */
 function samePrefix(actual: Buffer, expected: Buffer, limit: number): boolean {
   const n = Math.min(expected.length, limit);
-  return actual.length >= n && actual.subarray(0, n).equals(expected.subarray(0, n));
+  return actual.subarray(0, n).equals(expected.subarray(0, n));
 }
 
 export class TailFile {
@@ -192,7 +192,6 @@ export class TailFile {
         this.startOver(f);
       }
       read += this.drain(f, budget - read);
-      if (read >= budget) return read;
       // Is the path still this file? A stat that fails says nothing: ask again next time.
       const look = this.look(this.path);
       if ('error' in look) {
@@ -206,9 +205,10 @@ export class TailFile {
       read += this.drain(f, budget - read);
       if (read >= budget) return read;
       f.reader.finish(this.readRest(f));
+      // known by its final first bytes (the head read before the last drain may be shorter)
+      this.done.push({ dev: f.dev, ino: f.ino, head: this.readHead(f.fd).toString('base64') });
       this.fs.closeSync(f.fd);
       this.current = null;
-      this.done.push({ dev: f.dev, ino: f.ino, head: f.head.toString('base64') });
       if (!this.openNext()) return read;
     }
   }
@@ -279,47 +279,42 @@ export class TailFile {
     }
   }
 
-  /** The identity of the file at `path` now, or null when it cannot be opened. */
-  private identityOf(path: string): FileIdentity | null {
+  /**
+   * The regular file at `path` opened, or null when there is none now (gone since it was listed,
+   * or a FIFO put there). Any other error (EACCES, EIO, EMFILE) says nothing about the file: it is
+   * thrown, so poll() logs it and the next poll tries again, skipping nothing.
+   */
+  private openRegular(path: string): { fd: number; st: FileStats; head: Buffer } | null {
     let fd: number;
     try {
       fd = this.fs.openSync(path, READ_FLAGS);
-    } catch {
-      return null;
+    } catch (err) {
+      if (GONE.has((err as NodeJS.ErrnoException).code ?? '')) return null;
+      throw err;
     }
     try {
       const st = this.fs.fstatSync(fd);
-      if (!this.regular(path, st)) return null;
-      return { dev: st.dev, ino: st.ino, head: this.readHead(fd).toString('base64') };
-    } catch {
-      return null;
-    } finally {
+      if (this.regular(path, st)) return { fd, st, head: this.readHead(fd) };
+    } catch (err) {
       this.fs.closeSync(fd);
+      throw err;
     }
+    this.fs.closeSync(fd);
+    return null;
+  }
+
+  /** The identity of the file at `path` now, or null when there is none. */
+  private identityOf(path: string): FileIdentity | null {
+    const file = this.openRegular(path);
+    if (!file) return null;
+    this.fs.closeSync(file.fd);
+    return { dev: file.st.dev, ino: file.st.ino, head: file.head.toString('base64') };
   }
 
   private open(path: string, offset: number, expectHead?: Buffer): boolean {
-    let fd: number;
-    let st: FileStats;
-    let head: Buffer;
-    try {
-      fd = this.fs.openSync(path, READ_FLAGS);
-    } catch (err) {
-      if (!GONE.has((err as NodeJS.ErrnoException).code ?? '')) this.trouble(err as NodeJS.ErrnoException);
-      return false;
-    }
-    try {
-      st = this.fs.fstatSync(fd);
-      if (!this.regular(path, st)) {
-        this.fs.closeSync(fd);
-        return false;
-      }
-      head = this.readHead(fd);
-    } catch (err) {
-      this.fs.closeSync(fd);
-      this.trouble(err as NodeJS.ErrnoException);
-      return false;
-    }
+    const file = this.openRegular(path);
+    if (!file) return false;
+    const { fd, st, head } = file;
     if (expectHead && (offset > st.size || !samePrefix(head, expectHead, offset))) {
       this.fs.closeSync(fd);
       return false;
@@ -354,8 +349,7 @@ export class TailFile {
       // lines before a too-long one were counted: the position moves past them, not past its start
       f.committed = f.readPos - f.reader.skipped;
       total += n;
-      if (f.head.length < HEAD_BYTES) f.head = this.readHead(f.fd);
-      if (used < n && n < this.chunk.length) break; // only a partial line is left: wait for its \n
+      if (n < this.chunk.length) break; // the end of what is there (a partial line waits for its \n)
     }
     return total;
   }

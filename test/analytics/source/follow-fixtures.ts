@@ -1,5 +1,6 @@
 // Test doubles for the follower: a collector of what it reads, and node:fs with injected faults.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, Stats } from 'node:fs';
+import type { Fields } from '../../../common/log.js';
 import { Line, LineParser } from '../../../apps/analytics/source/parse-line.js';
 import type { FollowEvents, FollowFs } from '../../../apps/analytics/source/tail-file.js';
 
@@ -10,6 +11,7 @@ export class Collector implements FollowEvents {
   seqs: number[] = [];
   rejected = 0;
   truncations = 0;
+  started = 0;
   line(buf: Buffer, start: number, end: number): void {
     const r = this.parser.parse(buf, start, end);
     if (r === Line.Sample) this.seqs.push(this.parser.seq);
@@ -22,37 +24,78 @@ export class Collector implements FollowEvents {
     this.rejected++;
   }
   fileStarted(): void {
+    this.started++;
     this.parser.reset();
   }
   truncated(): void {
     this.truncations++;
   }
   notices: string[] = [];
-  notice(message: string): void {
+  /** Each notice with its fields. */
+  said: { message: string; fields?: Fields }[] = [];
+  notice(message: string, fields?: Fields): void {
     this.notices.push(message);
+    this.said.push({ message, fields });
   }
 }
 
-/** node:fs with faults: `statFails` makes stat throw that code; counts descriptors left open. */
-export function faultyFs(): FollowFs & { statFails: string | null; fstatFails: boolean; open: Set<number> } {
+type Code = string | null;
+
+/**
+ * node:fs with faults: each `…Fails` makes that call throw the code, on every path or only on
+ * `faultPath` (a descriptor call: the path it was opened from). `beforeStat`/`beforeOpen` stage a
+ * race just before the call; `alias` reports a file (by its inode) as another device and inode.
+ * Counts the descriptors left open.
+ */
+export function faultyFs(): FollowFs & {
+  statFails: Code;
+  openFails: Code;
+  fstatFails: Code;
+  readFails: Code;
+  faultPath: string | null;
+  beforeStat: ((path: string) => void) | null;
+  beforeOpen: ((path: string) => void) | null;
+  alias: Map<number, { dev: number; ino: number }>;
+  open: Map<number, string>;
+} {
+  const fail = (code: Code, path: string | undefined): void => {
+    if (code && (f.faultPath === null || f.faultPath === path))
+      throw Object.assign(new Error(`${code}: injected`), { code });
+  };
+  const seen = (st: Stats): Stats => {
+    const as = f.alias.get(st.ino);
+    return as ? Object.assign(Object.create(Stats.prototype) as Stats, st, as) : st;
+  };
   const f = {
-    statFails: null as string | null,
-    fstatFails: false,
-    open: new Set<number>(),
+    statFails: null as Code,
+    openFails: null as Code,
+    fstatFails: null as Code,
+    readFails: null as Code,
+    faultPath: null as string | null,
+    beforeStat: null as ((path: string) => void) | null,
+    beforeOpen: null as ((path: string) => void) | null,
+    alias: new Map<number, { dev: number; ino: number }>(),
+    open: new Map<number, string>(),
     statSync: ((p: string) => {
-      if (f.statFails) throw Object.assign(new Error(`${f.statFails}: injected`), { code: f.statFails });
-      return statSync(p);
+      f.beforeStat?.(p);
+      fail(f.statFails, p);
+      return seen(statSync(p));
     }) as FollowFs['statSync'],
-    openSync: ((p: string, flags: string) => {
+    openSync: ((p: string, flags: number) => {
+      f.beforeOpen?.(p);
+      fail(f.openFails, p);
       const fd = openSync(p, flags);
-      f.open.add(fd);
+      f.open.set(fd, p);
       return fd;
     }) as FollowFs['openSync'],
     fstatSync: ((fd: number) => {
-      if (f.fstatFails) throw Object.assign(new Error('EIO: injected'), { code: 'EIO' });
-      return fstatSync(fd);
+      fail(f.fstatFails, f.open.get(fd));
+      return seen(fstatSync(fd));
     }) as FollowFs['fstatSync'],
-    readSync,
+    readSync: ((fd: number, buffer: Buffer, offset: number, length: number, position: number) => {
+      fail(f.readFails, f.open.get(fd));
+      return readSync(fd, buffer, offset, length, position);
+    }) as FollowFs['readSync'],
     closeSync: (fd: number) => {
       f.open.delete(fd);
       closeSync(fd);
