@@ -54,10 +54,13 @@ export const POLL_BUDGET = 64 << 20;
 /** The file calls the follower makes: node:fs, or a test's faulty stand-in. */
 export type FollowFs = Pick<typeof nodeFs, 'statSync' | 'openSync' | 'fstatSync' | 'readSync' | 'closeSync'>;
 
-/** What a stat of a path says: the file, gone (ENOENT, ENOTDIR), or unknown for now (EACCES, EIO, …). */
-type Look = { st: FileStats } | { gone: true } | { error: NodeJS.ErrnoException };
+/** What a stat of a path says: the file, an error that leaves it unknown for now (EACCES, EIO, …), or neither: no file there. */
+interface Look {
+  st?: FileStats;
+  error?: NodeJS.ErrnoException;
+}
 
-const GONE = new Set(['ENOENT', 'ENOTDIR']);
+const GONE: ReadonlySet<string | undefined> = new Set(['ENOENT', 'ENOTDIR']);
 /** Reading never blocks on a FIFO whose writer is away. */
 const READ_FLAGS = nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK;
 
@@ -97,10 +100,10 @@ export class TailFile {
   private look(path: string): Look {
     try {
       const st = this.fs.statSync(path);
-      return this.regular(path, st) ? { st } : { gone: true };
+      return this.regular(path, st) ? { st } : {};
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      return GONE.has(e.code ?? '') ? { gone: true } : { error: e };
+      return GONE.has(e.code) ? {} : { error: e };
     }
   }
 
@@ -153,11 +156,11 @@ export class TailFile {
     }
     // newest first: the files before the one being read are all still to come
     for (let i = 0; ; i++) {
-      const look = this.look(i === 0 ? this.path : `${this.path}.${i}`);
-      if ('st' in look) {
-        if (f && look.st.ino === f.ino && look.st.dev === f.dev) return lag;
-        if (!this.done.some((d) => d.ino === look.st.ino && d.dev === look.st.dev)) lag += look.st.size;
-      } else if (i > 0 || 'error' in look) {
+      const { st, error } = this.look(i === 0 ? this.path : `${this.path}.${i}`);
+      if (st) {
+        if (f && st.ino === f.ino && st.dev === f.dev) return lag;
+        if (!this.done.some((d) => d.ino === st.ino && d.dev === st.dev)) lag += st.size;
+      } else if (i > 0 || error) {
         return lag;
       }
     }
@@ -193,13 +196,13 @@ export class TailFile {
       }
       read += this.drain(f, budget - read);
       // Is the path still this file? A stat that fails says nothing: ask again next time.
-      const look = this.look(this.path);
-      if ('error' in look) {
-        this.trouble(look.error);
+      const { st, error } = this.look(this.path);
+      if (error) {
+        this.trouble(error);
         return read;
       }
       this.failing.clear();
-      if ('st' in look && look.st.ino === f.ino && look.st.dev === f.dev) return read;
+      if (st && st.ino === f.ino && st.dev === f.dev) return read;
       // Renamed away or deleted: what it holds is final. Finish it through the open handle,
       // within the budget (a long chain is caught up over several polls, signals in between).
       read += this.drain(f, budget - read);
@@ -269,12 +272,12 @@ export class TailFile {
     const out: { path: string; st: FileStats }[] = [];
     for (let i = 0; ; i++) {
       const path = i === 0 ? this.path : `${this.path}.${i}`;
-      const look = this.look(path);
-      if ('error' in look) {
-        this.trouble(look.error);
+      const { st, error } = this.look(path);
+      if (error) {
+        this.trouble(error);
         return null;
       }
-      if ('st' in look) out.push({ path, st: look.st });
+      if (st) out.push({ path, st });
       else if (i > 0) return out;
     }
   }
@@ -289,7 +292,7 @@ export class TailFile {
     try {
       fd = this.fs.openSync(path, READ_FLAGS);
     } catch (err) {
-      if (GONE.has((err as NodeJS.ErrnoException).code ?? '')) return null;
+      if (GONE.has((err as NodeJS.ErrnoException).code)) return null;
       throw err;
     }
     try {
@@ -343,7 +346,6 @@ export class TailFile {
     let total = 0;
     while (total < budget) {
       const n = this.fs.readSync(f.fd, this.chunk, 0, this.chunk.length, f.readPos);
-      if (n === 0) break;
       const used = f.reader.feed(this.chunk.subarray(0, n));
       f.readPos += used;
       // lines before a too-long one were counted: the position moves past them, not past its start

@@ -13,6 +13,7 @@ test('waits for a file that does not exist yet, and for one that was deleted', a
   const path = join(dir, 'telemetry.csv');
   const events = new Collector();
   const tail = new TailFile(path, events, { maxLineBytes: 4096 });
+  t.is(tail.position, null);
   tail.resumeFrom(null);
   t.is(tail.position, null);
   t.is(tail.lagBytes, 0);
@@ -516,22 +517,29 @@ test('a FIFO, or another file that is no regular file, at a CSV path is refused 
   t.is(fs.open.size, 1, 'the CSV file alone');
 });
 
-test('a FIFO put at the path between its listing and its open is refused and closed', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 2));
-  const fs = faultyFs();
-  fs.beforeOpen = (p) => {
-    fs.beforeOpen = null;
-    rmSync(p);
-    execFileSync('mkfifo', [p]);
-  };
-  const events = new Collector();
-  const tail = new TailFile(path, events, { maxLineBytes: 4096, fs });
-  for (let i = 0; i < 3; i++) t.is(tail.poll(), 0);
-  t.deepEqual(events.notices, [`${path} is a FIFO, not a regular file: not read; waiting for a file there`]);
-  t.is(fs.open.size, 0);
-});
+for (const [nth, which] of [
+  [1, 'its identity is taken'],
+  [2, 'it is opened for reading'],
+] as const) {
+  test(`a FIFO put at the path between its listing and its open (when ${which}) is refused and closed`, async (t) => {
+    const dir = await tempDir();
+    const path = join(dir, 'telemetry.csv');
+    writeFileSync(path, HEADER + rowsFrom(1, 2));
+    const fs = faultyFs();
+    let opens = 0;
+    fs.beforeOpen = (p) => {
+      if (++opens < nth) return;
+      fs.beforeOpen = null;
+      rmSync(p);
+      execFileSync('mkfifo', [p]);
+    };
+    const events = new Collector();
+    const tail = new TailFile(path, events, { maxLineBytes: 4096, fs });
+    for (let i = 0; i < 3; i++) t.is(tail.poll(), 0);
+    t.deepEqual(events.notices, [`${path} is a FIFO, not a regular file: not read; waiting for a file there`]);
+    t.is(fs.open.size, 0);
+  });
+}
 
 test('a newer file gone between its listing and its open is no file: no error, and the older one is read', async (t) => {
   const dir = await tempDir();
@@ -548,6 +556,14 @@ test('a newer file gone between its listing and its open is no file: no error, a
   const tail = new TailFile(path, events, { maxLineBytes: 4096, fs });
   tail.poll();
   t.deepEqual(events.seqs, [1, 2]);
+  // again, with the first file read and remembered
+  writeFileSync(path, HEADER + rowsFrom(100, 2));
+  fs.beforeOpen = (p) => {
+    if (p !== path) return;
+    fs.beforeOpen = null;
+    rmSync(p);
+  };
+  tail.poll();
   writeFileSync(path, HEADER + rowsFrom(3, 2));
   tail.poll();
   t.deepEqual(events.seqs, [1, 2, 3, 4]);
