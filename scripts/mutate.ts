@@ -34,7 +34,7 @@ const MODULES: Record<string, string[]> = {
     'dist/test/analytics/notify/email.test.js',
     SIM,
   ],
-  'apps/analytics/source/tail-file.ts': ['dist/test/analytics/source/tail-file*.test.js'],
+  'apps/analytics/source/tail-file.ts': ['dist/test/analytics/source/tail-file.test.js'],
   'common/http-server.ts': ['dist/test/common/http-server.test.js'],
   'apps/analytics/app.ts': ['dist/test/analytics/app.test.js', SIM],
 };

@@ -636,3 +636,14 @@ test('a stat error before any file is open is said once; a stat error on the liv
   tail.poll();
   t.deepEqual(events.seqs, [1, 2]);
 });
+
+test('a CSV path under a regular file (ENOTDIR) is no file there, as a missing one', async (t) => {
+  const dir = await tempDir();
+  writeFileSync(join(dir, 'data'), '');
+  const path = join(dir, 'data', 'telemetry.csv');
+  const events = new Collector();
+  const tail = new TailFile(path, events, { maxLineBytes: 4096 });
+  t.is(tail.poll(), 0);
+  t.is(tail.lagBytes, 0);
+  t.deepEqual(events.notices, []);
+});
