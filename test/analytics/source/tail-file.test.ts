@@ -1,10 +1,10 @@
 // The follower's single cases: missing and deleted files, partial and too-long lines, long
 // rotation chains, stat and fstat faults. The random scripts live in tail-file-model.test.ts.
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TailFile } from '../../../apps/analytics/source/tail-file.js';
+import { TailFile, type FilePosition } from '../../../apps/analytics/source/tail-file.js';
 import { roundTrip, tempDir } from '../../helpers.js';
 import { Collector, faultyFs, HEADER } from './follow-fixtures.js';
 
@@ -33,9 +33,7 @@ test('waits for a file that does not exist yet, and for one that was deleted', a
 });
 
 test('a partial line is not consumed and the position stays at a line boundary', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, `${HEADER}1700000000000,1,2,1\n1700000000001,5`);
+  const path = await csvFile(`${HEADER}1700000000000,1,2,1\n1700000000001,5`);
   const events = new Collector();
   const tail = new TailFile(path, events, { maxLineBytes: 4096 });
   tail.poll();
@@ -47,9 +45,7 @@ test('a partial line is not consumed and the position stays at a line boundary',
 });
 
 test('a too-long line growing across polls is skipped once, with bounded memory', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER);
+  const path = await csvFile(HEADER);
   const events = new Collector();
   const tail = new TailFile(path, events, { maxLineBytes: 100, chunkBytes: 256 });
   for (let i = 0; i < 50; i++) {
@@ -126,9 +122,7 @@ for (const code of ['EACCES', 'EIO', 'EMFILE']) {
 }
 
 test('a failing fstat right after open leaks no descriptor', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, `${HEADER}1700000000000,1,2,1\n`);
+  const path = await csvFile(`${HEADER}1700000000000,1,2,1\n`);
   const fs = faultyFs();
   fs.fstatFails = 'EIO';
   const events = new Collector();
@@ -143,14 +137,7 @@ test('a failing fstat right after open leaks no descriptor', async (t) => {
 });
 
 test('lagBytes counts the rest of the file being read and every newer file of the chain', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  const rows = (from: number, n: number): string =>
-    Array.from({ length: n }, (_, i) => `${1_700_000_000_000 + from + i},1,2,${from + i}\n`).join('');
-  writeFileSync(`${path}.2`, HEADER + rows(1, 10));
-  writeFileSync(`${path}.1`, HEADER + rows(11, 10));
-  writeFileSync(path, HEADER + rows(21, 10));
-  const size = (p: string): number => readFileSync(p).length;
+  const path = await chainOfThree();
   const events = new Collector();
   // a small budget: the first poll stops inside the oldest file
   const tail = new TailFile(path, events, { maxLineBytes: 64, chunkBytes: 64 });
@@ -167,10 +154,40 @@ test('lagBytes counts the rest of the file being read and every newer file of th
 const rowsFrom = (from: number, n: number, ts = 1_700_000_000_000): string =>
   Array.from({ length: n }, (_, i) => `${ts + from + i},1,2,${from + i}\n`).join('');
 
+/** A telemetry.csv holding `content`, in a directory of its own. */
+async function csvFile(content: string): Promise<string> {
+  const path = join(await tempDir(), 'telemetry.csv');
+  writeFileSync(path, content);
+  return path;
+}
+
+/** telemetry.csv.2, .1 and telemetry.csv of 10 rows each: seqs 1 to 30, oldest first. */
+async function chainOfThree(): Promise<string> {
+  const path = await csvFile(HEADER + rowsFrom(21, 10));
+  writeFileSync(`${path}.2`, HEADER + rowsFrom(1, 10));
+  writeFileSync(`${path}.1`, HEADER + rowsFrom(11, 10));
+  return path;
+}
+
+/** The position a first follower saves after reading what is at `path`. */
+function savedAfterReading(path: string): FilePosition | null {
+  const first = new TailFile(path, new Collector(), { maxLineBytes: 4096 });
+  first.poll();
+  const saved = roundTrip(first.position);
+  first.close();
+  return saved;
+}
+
+/** A follower restarted from `saved`, after its first poll. */
+function resumed(path: string, saved: FilePosition | null, events: Collector): TailFile {
+  const tail = new TailFile(path, events, { maxLineBytes: 4096 });
+  tail.resumeFrom(saved);
+  tail.poll();
+  return tail;
+}
+
 test('a file truncated and written past the old offset between two polls (cp other.csv) is read from its start, once', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 5));
+  const path = await csvFile(HEADER + rowsFrom(1, 5));
   const events = new Collector();
   const tail = new TailFile(path, events, { maxLineBytes: 4096 });
   tail.poll();
@@ -183,18 +200,11 @@ test('a file truncated and written past the old offset between two polls (cp oth
 });
 
 test('a saved position in a file rewritten in place while the app was down (same inode, other first bytes) is not resumed', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 5));
-  const first = new TailFile(path, new Collector(), { maxLineBytes: 4096 });
-  first.poll();
-  const saved = roundTrip(first.position);
-  first.close();
+  const path = await csvFile(HEADER + rowsFrom(1, 5));
+  const saved = savedAfterReading(path);
   writeFileSync(path, HEADER + rowsFrom(100, 20, 1_800_000_000_000));
   const events = new Collector();
-  const second = new TailFile(path, events, { maxLineBytes: 4096 });
-  second.resumeFrom(saved);
-  second.poll();
+  resumed(path, saved, events);
   t.deepEqual(
     events.seqs,
     Array.from({ length: 20 }, (_, i) => 100 + i),
@@ -226,11 +236,7 @@ test('the position saved while a too-long line is being skipped is past the line
 
 for (const listening of [true, false]) {
   test(`a file of the chain rotated away before it was read is said once, with its size: its rows are lost${listening ? '' : ' (no unread listener)'}`, async (t) => {
-    const dir = await tempDir();
-    const path = join(dir, 'telemetry.csv');
-    writeFileSync(`${path}.2`, HEADER + rowsFrom(1, 10));
-    writeFileSync(`${path}.1`, HEADER + rowsFrom(11, 10));
-    writeFileSync(path, HEADER + rowsFrom(21, 10));
+    const path = await chainOfThree();
     const events = new Collector();
     const lost: number[] = [];
     const unread = (bytes: number): void => void lost.push(bytes);
@@ -289,18 +295,11 @@ test('only rotated files on disk: read oldest first; once all is read the positi
 });
 
 test('a saved position at the end of its file resumes there, also once the file was rotated while the app was down', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 5));
-  const first = new TailFile(path, new Collector(), { maxLineBytes: 4096 });
-  first.poll();
-  const saved = roundTrip(first.position);
-  first.close();
+  const path = await csvFile(HEADER + rowsFrom(1, 5));
+  const saved = savedAfterReading(path);
   t.is(saved?.offset, size(path));
   const events = new Collector();
-  const second = new TailFile(path, events, { maxLineBytes: 4096 });
-  second.resumeFrom(saved);
-  second.poll();
+  const second = resumed(path, saved, events);
   t.deepEqual(events.seqs, [], 'nothing read twice');
   t.is(events.started, 0, 'a resumed file is not started again');
   const savedAgain = roundTrip(second.position);
@@ -308,27 +307,18 @@ test('a saved position at the end of its file resumes there, also once the file 
   appendFileSync(path, rowsFrom(6, 2));
   renameSync(path, `${path}.1`);
   writeFileSync(path, HEADER + rowsFrom(8, 3));
-  const third = new TailFile(path, events, { maxLineBytes: 4096 });
-  third.resumeFrom(savedAgain);
-  third.poll();
+  resumed(path, savedAgain, events);
   t.deepEqual(events.seqs, [6, 7, 8, 9, 10]);
   t.is(events.started, 1, 'the new file, from its first byte');
   t.deepEqual(events.notices, []);
 });
 
 test('a saved position past the end of a file truncated while the app was down (same first bytes) is not resumed: read from the start', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 10));
-  const first = new TailFile(path, new Collector(), { maxLineBytes: 4096 });
-  first.poll();
-  const saved = roundTrip(first.position);
-  first.close();
+  const path = await csvFile(HEADER + rowsFrom(1, 10));
+  const saved = savedAfterReading(path);
   truncateSync(path, (HEADER + rowsFrom(1, 4)).length);
   const events = new Collector();
-  const second = new TailFile(path, events, { maxLineBytes: 4096 });
-  second.resumeFrom(saved);
-  second.poll();
+  resumed(path, saved, events);
   t.deepEqual(events.seqs, [1, 2, 3, 4]);
   t.deepEqual(events.said, [
     {
@@ -342,25 +332,18 @@ test('a saved position at the start of a file deleted while the app was down is 
   const dir = await tempDir();
   const path = join(dir, 'telemetry.csv');
   writeFileSync(path, 'timestamp,cpu'); // no complete line: the position stays at 0
-  const first = new TailFile(path, new Collector(), { maxLineBytes: 4096 });
-  first.poll();
-  const saved = roundTrip(first.position);
-  first.close();
+  const saved = savedAfterReading(path);
   t.is(saved?.offset, 0);
   renameSync(path, join(dir, 'elsewhere')); // gone from the chain, its inode not free for the next file
   writeFileSync(path, HEADER + rowsFrom(1, 2));
   const events = new Collector();
-  const second = new TailFile(path, events, { maxLineBytes: 4096 });
-  second.resumeFrom(saved);
-  second.poll();
+  resumed(path, saved, events);
   t.deepEqual(events.seqs, [1, 2]);
   t.is(events.notices.filter((n) => n.startsWith('saved position is gone')).length, 1);
 });
 
 test('a file truncated to fewer bytes than were read, keeping its first bytes, is read again from its start', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 10));
+  const path = await csvFile(HEADER + rowsFrom(1, 10));
   const events = new Collector();
   const tail = new TailFile(path, events, { maxLineBytes: 4096 });
   tail.poll();
@@ -391,9 +374,7 @@ test('a copy of a file already read (another inode, the same first bytes) is ano
 });
 
 test('a file of another device with the same inode number is another file', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 3));
+  const path = await csvFile(HEADER + rowsFrom(1, 3));
   const fs = faultyFs();
   const first = new TailFile(path, new Collector(), { maxLineBytes: 4096, fs });
   first.poll();
@@ -422,27 +403,26 @@ test('a file of another device with the same inode number is another file', asyn
   t.deepEqual(events.seqs, [4, 5, ...seqRange(1, 10)]);
 });
 
+/** Polls until all is read, each poll at most one chunk (64 bytes) past `budget`. */
+function pollWithin(t: ExecutionContext, tail: TailFile, budget: number): void {
+  for (;;) {
+    const n = tail.poll(budget);
+    if (n < budget) return;
+    t.true(n < budget + 64, `read ${n}`);
+  }
+}
+
 test('polls stay within their budget across a rotation chain: at most one chunk past it', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(`${path}.2`, HEADER + rowsFrom(1, 10));
-  writeFileSync(`${path}.1`, HEADER + rowsFrom(11, 10));
-  writeFileSync(path, HEADER + rowsFrom(21, 10));
+  const path = await chainOfThree();
   const events = new Collector();
   const tail = new TailFile(path, events, { maxLineBytes: 32, chunkBytes: 64 });
-  for (;;) {
-    const n = tail.poll(128);
-    if (n < 128) break;
-    t.true(n < 128 + 64, `read ${n}`);
-  }
+  pollWithin(t, tail, 128);
   t.deepEqual(events.seqs, seqRange(1, 30));
   t.is(events.rejected, 0);
 });
 
 test('a file of many chunks is read whole in one poll', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 50));
+  const path = await csvFile(HEADER + rowsFrom(1, 50));
   const events = new Collector();
   const tail = new TailFile(path, events, { maxLineBytes: 32, chunkBytes: 64 });
   t.true(tail.poll() >= size(path));
@@ -450,9 +430,7 @@ test('a file of many chunks is read whole in one poll', async (t) => {
 });
 
 test('rows written just before a rotation are read from the old file within the budget, once; the old file is then known by its final first bytes', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER);
+  const path = await csvFile(HEADER);
   const fs = faultyFs();
   const events = new Collector();
   const tail = new TailFile(path, events, { maxLineBytes: 32, chunkBytes: 64, fs });
@@ -467,11 +445,7 @@ test('rows written just before a rotation are read from the old file within the 
     renameSync(path, `${path}.1`);
     writeFileSync(path, last);
   };
-  for (;;) {
-    const n = tail.poll(168);
-    if (n < 168) break;
-    t.true(n < 168 + 64, `read ${n}`);
-  }
+  pollWithin(t, tail, 168);
   t.deepEqual(events.seqs, seqRange(1, 24));
   t.is(events.rejected, 0);
   tail.poll();
@@ -602,9 +576,7 @@ for (const [call, code] of [
 }
 
 test('an error with no code is logged as unknown, once', async (t) => {
-  const dir = await tempDir();
-  const path = join(dir, 'telemetry.csv');
-  writeFileSync(path, HEADER + rowsFrom(1, 2));
+  const path = await csvFile(HEADER + rowsFrom(1, 2));
   const fs = faultyFs();
   fs.beforeOpen = () => {
     throw new Error('boom');
