@@ -619,3 +619,19 @@ test('a CSV path under a regular file (ENOTDIR) is no file there, as a missing o
   t.is(tail.lagBytes, 0);
   t.deepEqual(events.notices, []);
 });
+
+test('an error while all is read (EMFILE on open) does not make the follower forget the rotated files it read', async (t) => {
+  const dir = await tempDir();
+  const path = join(dir, 'telemetry.csv');
+  writeFileSync(`${path}.1`, HEADER + rowsFrom(1, 2));
+  const fs = faultyFs();
+  const events = new Collector();
+  const tail = new TailFile(path, events, { maxLineBytes: 4096, fs });
+  tail.poll(); // .1 read to its end; telemetry.csv not there yet
+  fs.openFails = 'EMFILE';
+  tail.poll();
+  fs.openFails = null;
+  writeFileSync(path, HEADER + rowsFrom(3, 2));
+  tail.poll();
+  t.deepEqual(events.seqs, [1, 2, 3, 4]);
+});
