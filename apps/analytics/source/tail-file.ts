@@ -171,7 +171,8 @@ export class TailFile {
     try {
       return this.follow(budget);
     } catch (err) {
-      // a read that failed (EIO, …) consumed nothing: the next poll tries again from the same place
+      // an open or read that failed (EACCES, EIO, EMFILE, …) consumed nothing: the next poll
+      // tries again from the same place
       this.trouble(err as NodeJS.ErrnoException);
       return 0;
     }
