@@ -126,6 +126,7 @@ function giveUp(): void {
 // Samples lost in the queue at a kill keep their numbers (a gap the reader counts).
 const lastSeq = Math.max(await startWorker('writer', 0), readSeqMark(config.data.dir));
 if (!run.stopping) await startWorker('producer', lastSeq + 1);
+else ring.end(); // stopped during start-up: no producer, nothing more comes
 await startHttpServer(
   APP,
   engine.metrics.listen,

@@ -79,8 +79,8 @@ function finish(): void {
   publish();
   mark.write(seq - 1);
   mark.close();
-  // At the limit the producer ends the stream; the writer drains and reports done.
-  ring.close();
+  // The last batch is committed: the writer drains the rest and reports done.
+  ring.end();
   post({ type: 'done', worker: 'producer' });
   parentPort!.close();
 }

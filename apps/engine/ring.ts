@@ -1,11 +1,14 @@
 // A bounded single-producer/single-consumer queue of samples over a SharedArrayBuffer.
 //
 //   producer thread                      SharedArrayBuffer                        writer thread
-//   push(ts, cpu, ram, seq) ──▶ [ ctl: Int32 W = count | CLOSED, capacity ][ slots: Float64 × 4 × cap ] ──▶ popBatch(out)
+//   push(ts, cpu, ram, seq) ──▶ [ ctl: Int32 W = count | CLOSED | ENDED, capacity ][ slots: Float64 × 4 × cap ] ──▶ popBatch(out)
 //   waits on W while count = cap                                             waits on W while count = 0
 //
 // W is the one word both sides wait on and notify (Atomics as a condition variable for "not full"
-// and "not empty"); close() sets a bit in W, so it wakes every waiter and no waiter can miss it.
+// and "not empty"); close() and end() set bits in W, so they wake every waiter and no waiter can
+// miss them. close() (a stop request, from any thread) refuses room for new records; end() (the
+// producer, after its last commit) tells the consumer nothing more comes. Only end() lets the
+// consumer stop: a batch the producer was putting when close() came is still handed over.
 // A side announces that it is about to sleep in its own flag word, so the other side pays for
 // Atomics.notify only when someone may be asleep (every access is sequentially consistent: a
 // sleeper's flag is always seen by the thread whose change of W it waits for).
@@ -17,7 +20,8 @@ const CONSUMER_WAITING = 2;
 const PRODUCER_WAITING = 3;
 const CTL_BYTES = 16;
 const CLOSED = 1 << 30;
-const COUNT = CLOSED - 1;
+const ENDED = 1 << 29;
+const COUNT = ENDED - 1;
 export const FIELDS = 4; // timestamp, cpu, ram, seq
 
 export const enum Push {
@@ -107,18 +111,18 @@ export class Ring {
 
   /**
    * Consumer side: copies up to `max` records into `out` (FIELDS numbers each) and returns how
-   * many; waits up to `timeoutMs` while empty (0 on timeout); -1 once closed and drained.
+   * many; waits up to `timeoutMs` while empty (0 on timeout or wake-up); -1 once ended and drained.
    */
   popBatch(out: Float64Array, max: number, timeoutMs = Infinity): number {
     let w = Atomics.load(this.ctl, W);
     if ((w & COUNT) === 0) {
-      if (w & CLOSED) return -1;
+      if (w & ENDED) return -1;
       if (timeoutMs <= 0) return 0;
       Atomics.store(this.ctl, CONSUMER_WAITING, 1);
       Atomics.wait(this.ctl, W, w, timeoutMs);
       Atomics.store(this.ctl, CONSUMER_WAITING, 0);
       w = Atomics.load(this.ctl, W);
-      if ((w & COUNT) === 0) return w & CLOSED ? -1 : 0;
+      if ((w & COUNT) === 0) return w & ENDED ? -1 : 0;
     }
     const n = Math.min(w & COUNT, max, out.length / FIELDS);
     const first = Math.min(n, this.capacity - this.tail);
@@ -131,9 +135,15 @@ export class Ring {
     return n;
   }
 
-  /** Refuses further pushes and wakes every waiter; the consumer still drains what is queued. */
+  /** Refuses room for further records and wakes every waiter; the consumer still drains what is queued, and what the producer commits until end(). */
   close(): void {
     Atomics.or(this.ctl, W, CLOSED);
+    Atomics.notify(this.ctl, W);
+  }
+
+  /** Producer side, after its last commit (or when it will never run): the consumer stops once it has drained the rest. */
+  end(): void {
+    Atomics.or(this.ctl, W, CLOSED | ENDED);
     Atomics.notify(this.ctl, W);
   }
 

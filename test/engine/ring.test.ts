@@ -62,14 +62,23 @@ test('full without block returns Full and keeps contents; empty returns 0 after 
   t.deepEqual([out[0], out[4]], [1, 2]);
 });
 
-test('close refuses pushes, drains what is queued, then reports -1', (t) => {
+test('close refuses pushes; the batch being put when it came is still handed over; -1 only once the producer ended', (t) => {
   const ring = Ring.create(4);
   const out = new Float64Array(4 * FIELDS);
   ring.push(1, 1, 1, 1, true);
-  ring.close();
+  const room = ring.room(2, true); // the producer has room for a batch…
+  ring.close(); // …when another thread asks it to stop
   t.true(ring.closed);
   t.is(ring.push(2, 2, 2, 2, true), Push.Closed);
+  t.is(ring.room(1, true), -1);
   t.is(ring.popBatch(out, 4, 0), 1);
+  t.is(ring.popBatch(out, 4, 5), 0, 'closed but not ended: more may come');
+  ring.put(0, 3, 3, 3, 3);
+  ring.put(1, 4, 4, 4, 4);
+  ring.commit(room);
+  ring.end();
+  t.is(ring.popBatch(out, 4, 0), 2);
+  t.deepEqual([out[3], out[7]], [3, 4]);
   t.is(ring.popBatch(out, 4, 1000), -1);
 });
 
@@ -85,13 +94,13 @@ const message = <T>(w: Worker): Promise<T> =>
     w.once('error', reject);
   });
 
-test('close wakes a consumer waiting on empty and a producer blocked on full', async (t) => {
+test('end wakes a consumer waiting on empty, and close a producer blocked on full', async (t) => {
   const empty = Ring.create(4);
   const consumer = spawnRingWorker('wait-pop', empty, {});
   t.is(await message<string>(consumer), 'waiting');
   const popped = message<number>(consumer);
   await waitFor('the consumer asleep', () => empty.sleeping.consumer);
-  empty.close();
+  empty.end();
   t.is(await popped, -1);
 
   const full = Ring.create(2);
