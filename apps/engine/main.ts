@@ -1,7 +1,7 @@
 // telemetry-engine: wires the producer and writer threads to one ring and reports on them.
 //
 //   main thread ── starts ──▶ writer (opens CSV, finds last seq) ── ready(lastSeq) ──▶ starts producer(seq+1)
-//   SIGINT/SIGTERM ─▶ ring.close() ─▶ producer stops ─▶ writer drains, fsyncs ─▶ done ─▶ final line, exit 0
+//   SIGINT/SIGTERM ─▶ ring.close() ─▶ producer commits its last batch, ring.end() ─▶ writer drains, fsyncs ─▶ done ─▶ final line, exit 0
 import { Worker } from 'node:worker_threads';
 import { WorkerFailedError } from '../../common/errors.js';
 import { log } from '../../common/log.js';
