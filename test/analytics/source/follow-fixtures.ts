@@ -30,12 +30,13 @@ export class Collector implements FollowEvents {
   truncated(): void {
     this.truncations++;
   }
-  notices: string[] = [];
   /** Each notice with its fields. */
   said: { message: string; fields?: Fields }[] = [];
   notice(message: string, fields?: Fields): void {
-    this.notices.push(message);
     this.said.push({ message, fields });
+  }
+  get notices(): string[] {
+    return this.said.map((s) => s.message);
   }
 }
 

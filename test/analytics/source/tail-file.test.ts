@@ -1,5 +1,6 @@
 // The follower's single cases: missing and deleted files, partial and too-long lines, long
-// rotation chains, stat and fstat faults. The random scripts live in tail-file-model.test.ts.
+// rotation chains, file identity, saved positions, poll budgets, FIFOs, races between listing and
+// open, and stat, open, fstat and read faults. The random scripts live in tail-file-model.test.ts.
 import test, { type ExecutionContext } from 'ava';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
